@@ -1,0 +1,45 @@
+import "server-only";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Every environment variable the project reads, typed and validated in one place.
+ * Nothing else in the code base touches `process.env`.
+ */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Folder of persona definitions and their sample documents. */
+  KNOWLEDGE_DIR: z.string().default("knowledge"),
+  /** LanceDB location: a local folder by default, or an object-store URI (s3://, gs://, az://) shared by hosts. */
+  LANCEDB_URI: z.string().default("data/lancedb"),
+  /** Uploads and ingested files larger than this are refused. */
+  KB_MAX_FILE_MB: z.coerce.number().positive().default(25),
+  /** `auto` uses the ONNX sentence embedder when its model folder exists, else the built-in hashed n-grams. */
+  EMBEDDER: z.enum(["auto", "hashed", "onnx"]).default("auto"),
+  EMBEDDING_MODEL_DIR: z.string().default("models/embedding"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Resolves a configured path against the project root (the process working directory). */
+export function projectPath(p: string): string {
+  return path.isAbsolute(p) || /^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : path.resolve(process.cwd(), p);
+}

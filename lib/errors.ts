@@ -1,0 +1,39 @@
+/**
+ * The one error type the app raises on purpose. Codes are stable strings clients can switch on;
+ * `httpStatus` maps them to HTTP in one place.
+ */
+export const ErrorCodes = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  unknown_persona: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "AppError";
+    this.code = code;
+  }
+}
+
+export function httpStatus(code: ErrorCode): number {
+  return ErrorCodes[code];
+}
+
+/** Normalises anything thrown into an AppError without losing the original as `cause`. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError("internal", message, { cause: err });
+}

@@ -1,0 +1,286 @@
+import "server-only";
+import * as lancedb from "@lancedb/lancedb";
+import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from "apache-arrow";
+import { AppError } from "@/lib/errors";
+import type { Embedder } from "./embedder";
+import { Vocabulary } from "./vocabulary";
+
+/** One row of a persona's table. Column names are snake_case because LanceDB's SQL filters fold case. */
+export interface ChunkRow {
+  id: string;
+  doc_id: string;
+  doc_hash: string;
+  title: string;
+  source: string;
+  format: string;
+  lang: string;
+  page: number | null;
+  heading: string;
+  ord: number;
+  start: number;
+  end: number;
+  text: string;
+  /** Title and heading: indexed on their own so a match there can be weighted. */
+  heading_text: string;
+  /** Han text (with its headings) for the n-gram index; empty for documents without Chinese. */
+  cjk_text: string;
+  vector: number[] | Float32Array;
+  ingested_at: number;
+}
+
+export interface DocumentInfo {
+  docId: string;
+  title: string;
+  source: string;
+  format: string;
+  lang: string;
+  hash: string;
+  chunks: number;
+  pages: number;
+  ingestedAt: string;
+}
+
+const connections = new Map<string, Promise<lancedb.Connection>>();
+
+function connect(uri: string): Promise<lancedb.Connection> {
+  let c = connections.get(uri);
+  if (!c) {
+    // Interval 0: every read checks for newer versions, so the web server sees what the CLI or an ingest worker wrote.
+    c = lancedb.connect(uri, { readConsistencyInterval: 0 });
+    connections.set(uri, c);
+  }
+  return c;
+}
+
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function schemaFor(embedder: Embedder): Schema {
+  const str = (name: string) => new Field(name, new Utf8(), false);
+  return new Schema(
+    [
+      str("id"),
+      str("doc_id"),
+      str("doc_hash"),
+      str("title"),
+      str("source"),
+      str("format"),
+      str("lang"),
+      new Field("page", new Int32(), true),
+      str("heading"),
+      new Field("ord", new Int32(), false),
+      new Field("start", new Int32(), false),
+      new Field("end", new Int32(), false),
+      str("text"),
+      str("heading_text"),
+      str("cjk_text"),
+      new Field(
+        "vector",
+        new FixedSizeList(embedder.dimensions, new Field("item", new Float32(), true)),
+        false,
+      ),
+      new Field("ingested_at", new Float64(), false),
+    ],
+    new Map([["embedder", embedder.id]]),
+  );
+}
+
+/**
+ * One LanceDB table per persona. Writes of a document are a single merge-insert commit, so readers see the
+ * old chunks or the new ones, never a mix and never none.
+ */
+export class KnowledgeStore {
+  private tablePromise: Promise<lancedb.Table | null> | null = null;
+  private vocab: { version: number; vocab: Vocabulary } | null = null;
+  private vocabBuild: Promise<Vocabulary> | null = null;
+
+  constructor(
+    readonly uri: string,
+    readonly persona: string,
+    readonly embedder: Embedder,
+  ) {}
+
+  get tableName(): string {
+    return `kb_${this.persona.replace(/-/g, "_")}`;
+  }
+
+  /** The table, or null while the persona has no documents yet. */
+  async table(): Promise<lancedb.Table | null> {
+    this.tablePromise ??= (async () => {
+      const db = await connect(this.uri);
+      if (!(await db.tableNames()).includes(this.tableName)) return null;
+      const table = await db.openTable(this.tableName);
+      await this.checkEmbedder(table);
+      return table;
+    })();
+    const t = await this.tablePromise;
+    if (!t) this.tablePromise = null;
+    return t;
+  }
+
+  private async writableTable(): Promise<lancedb.Table> {
+    const existing = await this.table();
+    if (existing) return existing;
+    const db = await connect(this.uri);
+    const created = await db
+      .createEmptyTable(this.tableName, schemaFor(this.embedder), { existOk: true })
+      .catch(async () => db.openTable(this.tableName));
+    await this.checkEmbedder(created);
+    this.tablePromise = Promise.resolve(created);
+    return created;
+  }
+
+  private async checkEmbedder(table: lancedb.Table): Promise<void> {
+    const indexedWith = (await table.schema()).metadata.get("embedder");
+    if (indexedWith && indexedWith !== this.embedder.id) {
+      throw new AppError(
+        "unavailable",
+        `persona "${this.persona}" was indexed with embedder ${indexedWith} but ${this.embedder.id} is configured; ` +
+          `run \`npm run kb -- reindex --persona ${this.persona}\``,
+      );
+    }
+  }
+
+  async documentHash(docId: string): Promise<string | null> {
+    const table = await this.table();
+    if (!table) return null;
+    const rows = await table
+      .query()
+      .where(`doc_id = ${sqlString(docId)}`)
+      .select(["doc_hash"])
+      .limit(1)
+      .toArray();
+    return (rows[0]?.doc_hash as string | undefined) ?? null;
+  }
+
+  /** Replaces every chunk of `docId` with `rows` in one commit. */
+  async replaceDocument(docId: string, rows: ChunkRow[]): Promise<void> {
+    const table = await this.writableTable();
+    await table
+      .mergeInsert("id")
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .whenNotMatchedBySourceDelete({ where: `doc_id = ${sqlString(docId)}` })
+      .execute(rows.map((r) => ({ ...r, vector: Array.from(r.vector) })));
+  }
+
+  /** Deletes every chunk of a document; returns how many there were. */
+  async removeDocument(docId: string): Promise<number> {
+    const table = await this.table();
+    if (!table) return 0;
+    const filter = `doc_id = ${sqlString(docId)}`;
+    const n = await table.countRows(filter);
+    if (n > 0) await table.delete(filter);
+    return n;
+  }
+
+  async countChunks(): Promise<number> {
+    const table = await this.table();
+    return table ? table.countRows() : 0;
+  }
+
+  async listDocuments(): Promise<DocumentInfo[]> {
+    const table = await this.table();
+    if (!table) return [];
+    const rows = await table
+      .query()
+      .select(["doc_id", "title", "source", "format", "lang", "doc_hash", "page", "ingested_at"])
+      .toArray();
+    const docs = new Map<string, DocumentInfo & { pageSet: Set<number> }>();
+    for (const r of rows) {
+      let d = docs.get(r.doc_id);
+      if (!d) {
+        d = {
+          docId: r.doc_id,
+          title: r.title,
+          source: r.source,
+          format: r.format,
+          lang: r.lang,
+          hash: r.doc_hash,
+          chunks: 0,
+          pages: 0,
+          ingestedAt: new Date(r.ingested_at).toISOString(),
+          pageSet: new Set(),
+        };
+        docs.set(r.doc_id, d);
+      }
+      d.chunks++;
+      if (r.page != null) d.pageSet.add(r.page);
+    }
+    return [...docs.values()]
+      .map(({ pageSet, ...d }) => ({ ...d, pages: pageSet.size || 1 }))
+      .sort((a, b) => a.docId.localeCompare(b.docId));
+  }
+
+  /** Every chunk with its stored text, in document order (for re-embedding and previews). */
+  async chunksOf(docId?: string): Promise<ChunkRow[]> {
+    const table = await this.table();
+    if (!table) return [];
+    const q = table.query();
+    if (docId) q.where(`doc_id = ${sqlString(docId)}`);
+    const rows = (await q.toArray()) as ChunkRow[];
+    return rows
+      .map((r) => ({ ...r, vector: Array.from(r.vector as ArrayLike<number>) }))
+      .sort((a, b) => a.doc_id.localeCompare(b.doc_id) || a.ord - b.ord);
+  }
+
+  /**
+   * Creates missing indexes and folds new rows into existing ones. Unindexed rows are still searched
+   * (flat), so this is about speed, not correctness, and can run after a batch of writes.
+   */
+  async optimize(): Promise<void> {
+    const table = await this.table();
+    if (!table) return;
+    const have = new Set((await table.listIndices()).flatMap((i) => i.columns));
+    const english = { withPosition: false, stem: true, removeStopWords: true, asciiFolding: true, language: "English" };
+    if (!have.has("text")) await table.createIndex("text", { config: lancedb.Index.fts(english) });
+    if (!have.has("heading_text")) await table.createIndex("heading_text", { config: lancedb.Index.fts(english) });
+    if (!have.has("cjk_text")) {
+      await table.createIndex("cjk_text", {
+        config: lancedb.Index.fts({ baseTokenizer: "ngram", ngramMinLength: 2, ngramMaxLength: 3, withPosition: false }),
+      });
+    }
+    if (!have.has("doc_id")) await table.createIndex("doc_id", { config: lancedb.Index.bitmap() });
+    if (!have.has("lang")) await table.createIndex("lang", { config: lancedb.Index.bitmap() });
+    // Below a few thousand rows an exact scan is faster and loses no recall; past that, HNSW keeps p95 low.
+    const rows = await table.countRows();
+    if (!have.has("vector") && rows >= 5000) {
+      await table.createIndex("vector", {
+        config: lancedb.Index.hnswSq({ distanceType: "cosine", m: 16, efConstruction: 100 }),
+      });
+    }
+    await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60 * 60 * 1000) });
+  }
+
+  async hasVectorIndex(): Promise<boolean> {
+    const table = await this.table();
+    return !!table && (await table.listIndices()).some((i) => i.columns.includes("vector"));
+  }
+
+  async dropAll(): Promise<void> {
+    const db = await connect(this.uri);
+    if ((await db.tableNames()).includes(this.tableName)) await db.dropTable(this.tableName);
+    this.tablePromise = null;
+    this.vocab = null;
+  }
+
+  /** Corpus statistics for query correction and confidence, rebuilt when the table changes. */
+  async vocabulary(): Promise<Vocabulary> {
+    const table = await this.table();
+    if (!table) return Vocabulary.empty();
+    const version = await table.version();
+    if (this.vocab?.version === version) return this.vocab.vocab;
+    this.vocabBuild ??= (async () => {
+      try {
+        const rows = await table.query().select(["text", "heading_text"]).toArray();
+        const vocab = Vocabulary.build(rows.map((r) => `${r.heading_text}\n${r.text}`));
+        this.vocab = { version, vocab };
+        return vocab;
+      } finally {
+        this.vocabBuild = null;
+      }
+    })();
+    return this.vocabBuild;
+  }
+}

@@ -1,0 +1,18 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // Native addons and heavy parsers stay outside the server bundle.
+  serverExternalPackages: [
+    "@lancedb/lancedb",
+    "apache-arrow",
+    "pdf-parse",
+    "pdfjs-dist",
+    "mammoth",
+    "@langchain/community",
+    "bullmq",
+    "node-llama-cpp",
+    "onnxruntime-node",
+  ],
+};
+
+export default nextConfig;
