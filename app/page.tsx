@@ -8,7 +8,9 @@ export default async function Home() {
   return (
     <main>
       <h1>Avatar Consult</h1>
-      <p className="muted">A digital human that answers spoken questions from your organisation&apos;s own documents.</p>
+      <p className="muted">
+        A digital human that answers spoken questions from your organisation&apos;s own documents.
+      </p>
       <section className="cards" aria-label="Consultants">
         {h.personas.map((p) => (
           <article key={p.id} className="card" style={{ "--accent": p.accent } as CSSProperties}>

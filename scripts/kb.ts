@@ -37,17 +37,24 @@ async function main(argv: string[]): Promise<number> {
       const reports = await kb.ingestPaths(rest);
       for (const r of reports) {
         const detail = r.status === "error" ? r.error : `${r.chunks ?? "-"} chunks, ${r.pages ?? "-"} pages`;
-        console.log(`${r.status.padEnd(9)} ${r.docId.padEnd(40)} ${r.status === "unchanged" ? "" : detail} (${r.ms} ms)`);
+        console.log(
+          `${r.status.padEnd(9)} ${r.docId.padEnd(40)} ${r.status === "unchanged" ? "" : detail} (${r.ms} ms)`,
+        );
       }
       const failed = reports.filter((r) => r.status === "error").length;
-      console.log(`${reports.length - failed} ok, ${failed} failed; ${await kb.store.countChunks()} chunks in ${values.persona}`);
+      console.log(
+        `${reports.length - failed} ok, ${failed} failed; ${await kb.store.countChunks()} chunks in ${values.persona}`,
+      );
       return failed ? 1 : 0;
     }
     case "list": {
       const docs = await kb.list();
       if (values.json) console.log(JSON.stringify({ documents: docs }, null, 2));
       else {
-        for (const d of docs) console.log(`${d.docId.padEnd(40)} ${d.format.padEnd(5)} ${d.lang} ${String(d.chunks).padStart(4)} chunks  ${d.title}`);
+        for (const d of docs)
+          console.log(
+            `${d.docId.padEnd(40)} ${d.format.padEnd(5)} ${d.lang} ${String(d.chunks).padStart(4)} chunks  ${d.title}`,
+          );
         console.log(`${docs.length} documents`);
       }
       return 0;
@@ -77,7 +84,9 @@ async function main(argv: string[]): Promise<number> {
         }));
         console.log(JSON.stringify({ results, confidence: res.confidence }, null, 2));
       } else {
-        console.log(`confidence ${res.confidence.toFixed(2)}${res.query.added.length ? `; also searched: ${res.query.added.join(", ")}` : ""}`);
+        console.log(
+          `confidence ${res.confidence.toFixed(2)}${res.query.added.length ? `; also searched: ${res.query.added.join(", ")}` : ""}`,
+        );
         res.results.forEach((r, i) => {
           const where = [r.page ? `p.${r.page}` : "", r.heading].filter(Boolean).join(", ");
           console.log(`\n[${i + 1}] ${r.title} (${r.docId}${where ? `, ${where}` : ""}) score ${r.score}`);

@@ -24,10 +24,15 @@ function newestMtime(p: string): number {
 function buildIfNeeded(): void {
   const buildId = path.join(root, ".next", "BUILD_ID");
   const built = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
-  const sources = ["app", "lib", "next.config.ts", "package.json", "tsconfig.json"].map((p) => newestMtime(path.join(root, p)));
+  const sources = ["app", "lib", "next.config.ts", "package.json", "tsconfig.json"].map((p) =>
+    newestMtime(path.join(root, p)),
+  );
   if (built && Math.max(...sources) < built) return;
   console.log(built ? "[start] sources changed: rebuilding" : "[start] first run: building the app");
-  const r = spawnSync(nextBin, ["build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const r = spawnSync(nextBin, ["build"], {
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
   if (r.status !== 0) {
     console.error("[start] next build failed");
     process.exit(r.status ?? 1);

@@ -41,5 +41,7 @@ export function env(): Env {
 
 /** Resolves a configured path against the project root (the process working directory). */
 export function projectPath(p: string): string {
-  return path.isAbsolute(p) || /^[a-z][a-z0-9+.-]*:\/\//i.test(p) ? p : path.resolve(process.cwd(), p);
+  return path.isAbsolute(p) || /^[a-z][a-z0-9+.-]*:\/\//i.test(p)
+    ? p
+    : path.resolve(/*turbopackIgnore: true*/ process.cwd(), p);
 }

@@ -32,7 +32,15 @@ export async function health(): Promise<Health> {
       const documents = chunks ? (await kb.list()).length : 0;
       if (!chunks) problems.push(`persona ${id} has no documents`);
       const p = kb.persona;
-      personas.push({ id, name: p.name, title: p.title, organisation: p.organisation, accent: p.theme.accent, documents, chunks });
+      personas.push({
+        id,
+        name: p.name,
+        title: p.title,
+        organisation: p.organisation,
+        accent: p.theme.accent,
+        documents,
+        chunks,
+      });
     } catch (err) {
       problems.push(`persona ${id}: ${(err as Error).message}`);
     }

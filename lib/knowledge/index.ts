@@ -13,8 +13,8 @@ import { splitSections } from "./splitter";
 import { type ChunkRow, type DocumentInfo, KnowledgeStore } from "./store";
 import { hasCjk } from "./text";
 
-export type { DocumentInfo, SearchOptions, SearchResponse };
 export type { SearchResult } from "./retriever";
+export type { DocumentInfo, SearchOptions, SearchResponse };
 
 export interface IngestReport {
   file: string;
@@ -63,12 +63,20 @@ export class KnowledgeBase {
     });
   }
 
-  static async open(personaId: string, options: { uri?: string; embedder?: Embedder } = {}): Promise<KnowledgeBase> {
+  static async open(
+    personaId: string,
+    options: { uri?: string; embedder?: Embedder; maxBytes?: number; synonyms?: Synonyms } = {},
+  ): Promise<KnowledgeBase> {
     const persona = await loadPersona(personaId);
-    const synonyms = await loadSynonyms(personaId);
+    const synonyms = options.synonyms ?? (await loadSynonyms(personaId));
     const uri = options.uri ?? projectPath(env().LANCEDB_URI);
     const store = new KnowledgeStore(uri, personaId, options.embedder ?? createEmbedder());
-    return new KnowledgeBase(persona, store, synonyms, env().KB_MAX_FILE_MB * 1024 * 1024);
+    return new KnowledgeBase(
+      persona,
+      store,
+      synonyms,
+      options.maxBytes ?? env().KB_MAX_FILE_MB * 1024 * 1024,
+    );
   }
 
   search(question: string, options?: SearchOptions): Promise<SearchResponse> {
@@ -197,7 +205,8 @@ function tooLarge(file: string, size: number, max: number): IngestReport {
 async function expandPath(p: string, inFolder = false): Promise<string[]> {
   const s = await stat(p).catch(() => null);
   if (!s) return [p]; // reported as an error by the caller
-  if (!s.isDirectory()) return !inFolder || SUPPORTED_EXTENSIONS.includes(path.extname(p).toLowerCase()) ? [p] : [];
+  if (!s.isDirectory())
+    return !inFolder || SUPPORTED_EXTENSIONS.includes(path.extname(p).toLowerCase()) ? [p] : [];
   const out: string[] = [];
   for (const e of (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     if (e.name.startsWith(".")) continue;

@@ -59,7 +59,10 @@ export async function parseDocument(
   if (bytes.length === 0) throw new AppError("unprocessable", "the file is empty (0 bytes)");
   if (bytes.length > maxBytes) {
     const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-    throw new AppError("payload_too_large", `the file is ${mb(bytes.length)} MB, over the ${mb(maxBytes)} MB limit`);
+    throw new AppError(
+      "payload_too_large",
+      `the file is ${mb(bytes.length)} MB, over the ${mb(maxBytes)} MB limit`,
+    );
   }
   const fallbackTitle = titleFromFileName(fileName);
   let title: string;
@@ -81,13 +84,13 @@ export async function parseDocument(
       ({ title, sections } = parsePlainText(decodeText(bytes, format), fallbackTitle));
       break;
   }
-  sections = sections
-    .map((s) => ({ ...s, text: tidy(s.text) }))
-    .filter((s) => s.text.length > 0);
+  sections = sections.map((s) => ({ ...s, text: tidy(s.text) })).filter((s) => s.text.length > 0);
   if (sections.length === 0) {
     throw new AppError(
       "unprocessable",
-      format === "pdf" ? "the PDF has no extractable text (a scanned image?)" : "the file has no readable text",
+      format === "pdf"
+        ? "the PDF has no extractable text (a scanned image?)"
+        : "the file has no readable text",
     );
   }
   const lang = detectLang(`${title}\n${sections.map((s) => s.text).join("\n")}`.slice(0, 4000));
@@ -109,7 +112,8 @@ function tidy(text: string): string {
 }
 
 function decodeText(bytes: Uint8Array, format: DocFormat): string {
-  if (bytes.includes(0)) throw new AppError("unprocessable", `binary content in a .${format} file (not text)`);
+  if (bytes.includes(0))
+    throw new AppError("unprocessable", `binary content in a .${format} file (not text)`);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/^\uFEFF/, "");
   } catch {
@@ -123,7 +127,8 @@ function startsWith(bytes: Uint8Array, magic: string): boolean {
 }
 
 async function parsePdf(bytes: Uint8Array, fallbackTitle: string) {
-  if (!startsWith(bytes, "%PDF-")) throw new AppError("unprocessable", "not a PDF: the content does not match the .pdf extension");
+  if (!startsWith(bytes, "%PDF-"))
+    throw new AppError("unprocessable", "not a PDF: the content does not match the .pdf extension");
   let pages: { pageContent: string; metadata: Record<string, unknown> }[];
   try {
     const loader = new PDFLoader(new Blob([new Uint8Array(bytes)]), { splitPages: true });
@@ -131,9 +136,15 @@ async function parsePdf(bytes: Uint8Array, fallbackTitle: string) {
   } catch (err) {
     const e = err as { name?: string; message?: string };
     if (e?.name === "PasswordException" || /password/i.test(e?.message ?? "")) {
-      throw new AppError("unprocessable", "the PDF is encrypted (password-protected); remove the password and upload it again");
+      throw new AppError(
+        "unprocessable",
+        "the PDF is encrypted (password-protected); remove the password and upload it again",
+      );
     }
-    throw new AppError("unprocessable", `the PDF is damaged and cannot be read (${e?.message ?? "parse error"})`);
+    throw new AppError(
+      "unprocessable",
+      `the PDF is damaged and cannot be read (${e?.message ?? "parse error"})`,
+    );
   }
   const info = (pages[0]?.metadata.pdf as { info?: { Title?: string } } | undefined)?.info;
   const sections: Section[] = [];

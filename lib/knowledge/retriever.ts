@@ -42,7 +42,20 @@ export interface SearchResponse {
 }
 
 const RRF_K = 60;
-const COLUMNS = ["id", "doc_id", "title", "source", "format", "lang", "page", "heading", "start", "end", "text", "heading_text"];
+const COLUMNS = [
+  "id",
+  "doc_id",
+  "title",
+  "source",
+  "format",
+  "lang",
+  "page",
+  "heading",
+  "start",
+  "end",
+  "text",
+  "heading_text",
+];
 
 type Row = Record<string, unknown> & { id: string; doc_id: string; text: string; heading_text: string };
 
@@ -70,7 +83,12 @@ export class HybridRetriever {
     const table = await this.store.table();
     const q = await this.expand(question);
     if (!table || !question.trim()) {
-      return { results: [], confidence: 0, query: { lang: q.lang, added: q.added }, timings: { totalMs: performance.now() - t0 } };
+      return {
+        results: [],
+        confidence: 0,
+        query: { lang: q.lang, added: q.added },
+        timings: { totalMs: performance.now() - t0 },
+      };
     }
     const where = buildWhere(options.filter);
     const depth = Math.max(30, k * 6);
@@ -80,10 +98,16 @@ export class HybridRetriever {
     const lists = await Promise.all([
       vectorSearch(table, vector!, where, depth).then((rows) => ({ rows, weight: 1 })),
       q.ftsText || q.expansionText
-        ? ftsSearch(table, "text", q.ftsText, q.expansionText, where, depth).then((rows) => ({ rows, weight: 1 }))
+        ? ftsSearch(table, "text", q.ftsText, q.expansionText, where, depth).then((rows) => ({
+            rows,
+            weight: 1,
+          }))
         : null,
       q.ftsText || q.expansionText
-        ? ftsSearch(table, "heading_text", q.ftsText, q.expansionText, where, depth).then((rows) => ({ rows, weight: 0.6 }))
+        ? ftsSearch(table, "heading_text", q.ftsText, q.expansionText, where, depth).then((rows) => ({
+            rows,
+            weight: 0.6,
+          }))
         : null,
       q.cjkText
         ? ftsSearch(table, "cjk_text", q.cjkText, "", where, depth).then((rows) => ({ rows, weight: 1.2 }))
@@ -117,7 +141,12 @@ export class HybridRetriever {
       if (results.length >= k) break;
     }
     const confidence = confidenceOf(results);
-    return { results, confidence, query: { lang: q.lang, added: q.added }, timings: { totalMs: performance.now() - t0 } };
+    return {
+      results,
+      confidence,
+      query: { lang: q.lang, added: q.added },
+      timings: { totalMs: performance.now() - t0 },
+    };
   }
 }
 
@@ -138,7 +167,12 @@ function buildWhere(filter: SearchFilter | undefined): string | undefined {
   return parts.length ? parts.join(" AND ") : undefined;
 }
 
-async function vectorSearch(table: Table, vector: Float32Array, where: string | undefined, limit: number): Promise<Row[]> {
+async function vectorSearch(
+  table: Table,
+  vector: Float32Array,
+  where: string | undefined,
+  limit: number,
+): Promise<Row[]> {
   const q = table
     .vectorSearch(Array.from(vector))
     .distanceType("cosine")
@@ -173,7 +207,10 @@ async function ftsSearch(
 
 /** The FTS parser has operators; the user's words must only ever be words. */
 function clean(text: string): string {
-  return text.replace(/[^\p{L}\p{N}\s']/gu, " ").replace(/\s+/g, " ").trim();
+  return text
+    .replace(/[^\p{L}\p{N}\s']/gu, " ")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 function toResult(row: Row, score: number, cov: number): SearchResult {

@@ -233,12 +233,24 @@ export class KnowledgeStore {
     const table = await this.table();
     if (!table) return;
     const have = new Set((await table.listIndices()).flatMap((i) => i.columns));
-    const english = { withPosition: false, stem: true, removeStopWords: true, asciiFolding: true, language: "English" };
+    const english = {
+      withPosition: false,
+      stem: true,
+      removeStopWords: true,
+      asciiFolding: true,
+      language: "English",
+    };
     if (!have.has("text")) await table.createIndex("text", { config: lancedb.Index.fts(english) });
-    if (!have.has("heading_text")) await table.createIndex("heading_text", { config: lancedb.Index.fts(english) });
+    if (!have.has("heading_text"))
+      await table.createIndex("heading_text", { config: lancedb.Index.fts(english) });
     if (!have.has("cjk_text")) {
       await table.createIndex("cjk_text", {
-        config: lancedb.Index.fts({ baseTokenizer: "ngram", ngramMinLength: 2, ngramMaxLength: 3, withPosition: false }),
+        config: lancedb.Index.fts({
+          baseTokenizer: "ngram",
+          ngramMinLength: 2,
+          ngramMaxLength: 3,
+          withPosition: false,
+        }),
       });
     }
     if (!have.has("doc_id")) await table.createIndex("doc_id", { config: lancedb.Index.bitmap() });
