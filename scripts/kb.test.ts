@@ -32,10 +32,7 @@ describe("npm run kb (the CLI, in a child process)", () => {
       path.join(docs, "guide.pdf"),
       makePdf([["Offline mode", "The desktop app keeps working offline and syncs later."]]),
     );
-    await writeFile(
-      path.join(docs, "zh-refund.docx"),
-      await makeDocx(["# 退款", "重复扣款会在五个工作日内退回。"]),
-    );
+    await writeFile(path.join(docs, "zh-refund.docx"), await makeDocx(["# 退款", "重复扣款会在五个工作日内退回。"]));
   });
 
   afterAll(async () => {
@@ -47,8 +44,7 @@ describe("npm run kb (the CLI, in a child process)", () => {
     expect(ingest.stdout).toMatch(/4 ok, 0 failed/);
 
     const en = JSON.parse(
-      (await kb("search", "--persona", "support", "--json", "--k", "2", "locked out after wrong password"))
-        .stdout,
+      (await kb("search", "--persona", "support", "--json", "--k", "2", "locked out after wrong password")).stdout,
     );
     expect(en.results).toHaveLength(2);
     expect(en.results[0]).toMatchObject({ docId: "sign-in.md", title: "Sign-in failures", page: null });
@@ -59,9 +55,7 @@ describe("npm run kb (the CLI, in a child process)", () => {
     expect(en.confidence).toBeGreaterThan(0);
     expect(en.confidence).toBeLessThanOrEqual(1);
 
-    const zh = JSON.parse(
-      (await kb("search", "--persona", "support", "--json", "被重复扣款了怎么办")).stdout,
-    );
+    const zh = JSON.parse((await kb("search", "--persona", "support", "--json", "被重复扣款了怎么办")).stdout);
     expect(zh.results[0].docId).toBe("zh-refund.docx");
 
     const list = await kb("list", "--persona", "support");

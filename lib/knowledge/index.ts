@@ -71,12 +71,7 @@ export class KnowledgeBase {
     const synonyms = options.synonyms ?? (await loadSynonyms(personaId));
     const uri = options.uri ?? projectPath(env().LANCEDB_URI);
     const store = new KnowledgeStore(uri, personaId, options.embedder ?? createEmbedder());
-    return new KnowledgeBase(
-      persona,
-      store,
-      synonyms,
-      options.maxBytes ?? env().KB_MAX_FILE_MB * 1024 * 1024,
-    );
+    return new KnowledgeBase(persona, store, synonyms, options.maxBytes ?? env().KB_MAX_FILE_MB * 1024 * 1024);
   }
 
   search(question: string, options?: SearchOptions): Promise<SearchResponse> {
@@ -205,8 +200,7 @@ function tooLarge(file: string, size: number, max: number): IngestReport {
 async function expandPath(p: string, inFolder = false): Promise<string[]> {
   const s = await stat(p).catch(() => null);
   if (!s) return [p]; // reported as an error by the caller
-  if (!s.isDirectory())
-    return !inFolder || SUPPORTED_EXTENSIONS.includes(path.extname(p).toLowerCase()) ? [p] : [];
+  if (!s.isDirectory()) return !inFolder || SUPPORTED_EXTENSIONS.includes(path.extname(p).toLowerCase()) ? [p] : [];
   const out: string[] = [];
   for (const e of (await readdir(p, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
     if (e.name.startsWith(".")) continue;

@@ -141,9 +141,7 @@ describe("KnowledgeBase (real LanceDB in a temp folder)", () => {
     const reader = (async () => {
       while (!stop) {
         const rows = await kb.store.chunksOf("wounds.md");
-        const tags = new Set(
-          rows.map((r) => /: /.test(r.text) && (r.text.includes(" new:") ? "new" : "old")),
-        );
+        const tags = new Set(rows.map((r) => /: /.test(r.text) && (r.text.includes(" new:") ? "new" : "old")));
         seen.push(`${rows.length}:${[...tags].sort().join(",")}`);
       }
     })();

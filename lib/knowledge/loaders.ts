@@ -50,19 +50,12 @@ export function formatOf(fileName: string): DocFormat {
  * Parses one file into titled sections. Every failure is an AppError with a message a person can act on;
  * nothing here touches the store, so a bad file can never leave it half-written.
  */
-export async function parseDocument(
-  fileName: string,
-  bytes: Uint8Array,
-  maxBytes: number,
-): Promise<ParsedDocument> {
+export async function parseDocument(fileName: string, bytes: Uint8Array, maxBytes: number): Promise<ParsedDocument> {
   const format = formatOf(fileName);
   if (bytes.length === 0) throw new AppError("unprocessable", "the file is empty (0 bytes)");
   if (bytes.length > maxBytes) {
     const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-    throw new AppError(
-      "payload_too_large",
-      `the file is ${mb(bytes.length)} MB, over the ${mb(maxBytes)} MB limit`,
-    );
+    throw new AppError("payload_too_large", `the file is ${mb(bytes.length)} MB, over the ${mb(maxBytes)} MB limit`);
   }
   const fallbackTitle = titleFromFileName(fileName);
   let title: string;
@@ -88,9 +81,7 @@ export async function parseDocument(
   if (sections.length === 0) {
     throw new AppError(
       "unprocessable",
-      format === "pdf"
-        ? "the PDF has no extractable text (a scanned image?)"
-        : "the file has no readable text",
+      format === "pdf" ? "the PDF has no extractable text (a scanned image?)" : "the file has no readable text",
     );
   }
   const lang = detectLang(`${title}\n${sections.map((s) => s.text).join("\n")}`.slice(0, 4000));
@@ -112,8 +103,7 @@ function tidy(text: string): string {
 }
 
 function decodeText(bytes: Uint8Array, format: DocFormat): string {
-  if (bytes.includes(0))
-    throw new AppError("unprocessable", `binary content in a .${format} file (not text)`);
+  if (bytes.includes(0)) throw new AppError("unprocessable", `binary content in a .${format} file (not text)`);
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/^\uFEFF/, "");
   } catch {
@@ -141,10 +131,7 @@ async function parsePdf(bytes: Uint8Array, fallbackTitle: string) {
         "the PDF is encrypted (password-protected); remove the password and upload it again",
       );
     }
-    throw new AppError(
-      "unprocessable",
-      `the PDF is damaged and cannot be read (${e?.message ?? "parse error"})`,
-    );
+    throw new AppError("unprocessable", `the PDF is damaged and cannot be read (${e?.message ?? "parse error"})`);
   }
   const info = (pages[0]?.metadata.pdf as { info?: { Title?: string } } | undefined)?.info;
   const sections: Section[] = [];

@@ -25,10 +25,7 @@ export class Synonyms {
 
   static parse(json: unknown): Synonyms {
     const groups = (json as { groups?: unknown })?.groups;
-    if (
-      !Array.isArray(groups) ||
-      !groups.every((g) => Array.isArray(g) && g.every((s) => typeof s === "string"))
-    ) {
+    if (!Array.isArray(groups) || !groups.every((g) => Array.isArray(g) && g.every((s) => typeof s === "string"))) {
       throw new Error('synonyms.json must look like {"groups": [["belly", "abdomen"], ...]}');
     }
     return new Synonyms(groups as string[][]);
@@ -133,8 +130,7 @@ export class QueryExpander {
         if (!groupIds.length) continue;
         if (n === 1 && STOPWORDS.has(tokens[i]!)) continue;
         const g: TermGroup = { from: tokens.slice(i, i + n).join(" "), alternatives: [window], weight: 0 };
-        for (const gi of groupIds)
-          for (const p of this.synonyms.groups[gi] ?? []) if (!hasCjk(p)) addAlt(g, p);
+        for (const gi of groupIds) for (const p of this.synonyms.groups[gi] ?? []) if (!hasCjk(p)) addAlt(g, p);
         groups.push(g);
         for (let j = i; j < i + n; j++) used[j] = true;
       }
@@ -148,9 +144,7 @@ export class QueryExpander {
         const joined = tokens.slice(i, i + n).join("");
         if (joined.length < 6) continue;
         const hit =
-          this.vocab.wordFrequency(joined) > 0
-            ? [joined]
-            : this.vocab.soundsLike(joined).filter((w) => w.length >= 6);
+          this.vocab.wordFrequency(joined) > 0 ? [joined] : this.vocab.soundsLike(joined).filter((w) => w.length >= 6);
         if (!hit.length) continue;
         const parts = tokens.slice(i, i + n).filter((t) => !STOPWORDS.has(t));
         const g: TermGroup = { from: tokens.slice(i, i + n).join(" "), alternatives: [], weight: 0 };
@@ -177,9 +171,7 @@ export class QueryExpander {
           // A known word can still be a mishearing ("hard attack"): offer a far more common sound-alike.
           const common = this.vocab
             .soundsLike(w)
-            .filter(
-              (c) => c !== w && this.vocab.wordFrequency(c) >= Math.max(2, 3 * this.vocab.wordFrequency(w)),
-            );
+            .filter((c) => c !== w && this.vocab.wordFrequency(c) >= Math.max(2, 3 * this.vocab.wordFrequency(w)));
           for (const c of common.slice(0, 2)) addAlt(g, c);
         }
       }

@@ -75,11 +75,7 @@ function schemaFor(embedder: Embedder): Schema {
       str("text"),
       str("heading_text"),
       str("cjk_text"),
-      new Field(
-        "vector",
-        new FixedSizeList(embedder.dimensions, new Field("item", new Float32(), true)),
-        false,
-      ),
+      new Field("vector", new FixedSizeList(embedder.dimensions, new Field("item", new Float32(), true)), false),
       new Field("ingested_at", new Float64(), false),
     ],
     new Map([["embedder", embedder.id]]),
@@ -241,8 +237,7 @@ export class KnowledgeStore {
       language: "English",
     };
     if (!have.has("text")) await table.createIndex("text", { config: lancedb.Index.fts(english) });
-    if (!have.has("heading_text"))
-      await table.createIndex("heading_text", { config: lancedb.Index.fts(english) });
+    if (!have.has("heading_text")) await table.createIndex("heading_text", { config: lancedb.Index.fts(english) });
     if (!have.has("cjk_text")) {
       await table.createIndex("cjk_text", {
         config: lancedb.Index.fts({

@@ -24,8 +24,7 @@ export class Vocabulary {
     for (const text of texts) {
       for (const t of new Set(contentTerms(text))) termDf.set(t, (termDf.get(t) ?? 0) + 1);
       for (const w of new Set(words(text))) {
-        if (w.length >= 3 && !hasCjk(w) && !STOPWORDS.has(w) && !/\d/.test(w))
-          wordDf.set(w, (wordDf.get(w) ?? 0) + 1);
+        if (w.length >= 3 && !hasCjk(w) && !STOPWORDS.has(w) && !/\d/.test(w)) wordDf.set(w, (wordDf.get(w) ?? 0) + 1);
       }
     }
     const byKey = new Map<string, string[]>();
@@ -65,8 +64,6 @@ export class Vocabulary {
         if (d <= maxDistance) found.push({ w, d });
       }
     }
-    return found
-      .sort((a, b) => a.d - b.d || this.wordFrequency(b.w) - this.wordFrequency(a.w))
-      .map((f) => f.w);
+    return found.sort((a, b) => a.d - b.d || this.wordFrequency(b.w) - this.wordFrequency(a.w)).map((f) => f.w);
   }
 }

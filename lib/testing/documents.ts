@@ -4,10 +4,7 @@
 import JSZip from "jszip";
 
 /** A valid multi-page PDF with Helvetica text, one string per line. `encrypted` adds a Standard security handler. */
-export function makePdf(
-  pages: string[][],
-  options: { encrypted?: boolean; title?: string } = {},
-): Uint8Array {
+export function makePdf(pages: string[][], options: { encrypted?: boolean; title?: string } = {}): Uint8Array {
   const objects: string[] = [];
   const add = (body: string) => {
     objects.push(body);
@@ -28,13 +25,10 @@ export function makePdf(
     );
   }
   objects[catalog - 1] = `<< /Type /Catalog /Pages ${pagesObj} 0 R >>`;
-  objects[pagesObj - 1] =
-    `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(" ")}] /Count ${kids.length} >>`;
+  objects[pagesObj - 1] = `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(" ")}] /Count ${kids.length} >>`;
   const info = options.title ? add(`<< /Title (${options.title}) >>`) : 0;
   const encrypt = options.encrypted
-    ? add(
-        `<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <${"ab".repeat(32)}> /U <${"cd".repeat(32)}> >>`,
-      )
+    ? add(`<< /Filter /Standard /V 1 /R 2 /Length 40 /P -44 /O <${"ab".repeat(32)}> /U <${"cd".repeat(32)}> >>`)
     : 0;
 
   let out = "%PDF-1.4\n";

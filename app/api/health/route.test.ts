@@ -25,10 +25,7 @@ describe("GET /api/health", () => {
 
     const { KnowledgeBase } = await import("@/lib/knowledge");
     const kb = await KnowledgeBase.open("triage");
-    await kb.ingest(
-      "parking.md",
-      new TextEncoder().encode("# Parking\n\nCar park B is free for the first hour."),
-    );
+    await kb.ingest("parking.md", new TextEncoder().encode("# Parking\n\nCar park B is free for the first hour."));
     const after = await (await GET()).json();
     expect(after.personas.find((p: { id: string }) => p.id === "triage")).toMatchObject({
       documents: 1,

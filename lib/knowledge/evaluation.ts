@@ -1,0 +1,82 @@
+import "server-only";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { personaDir } from "@/lib/persona/persona";
+import type { KnowledgeBase } from "./index";
+
+const QuestionSchema = z.object({
+  q: z.string().min(1),
+  lang: z.enum(["en", "zh"]),
+  kind: z.string(),
+  expect: z.array(z.string()),
+});
+export type EvalQuestion = z.infer<typeof QuestionSchema>;
+
+export async function loadRetrievalQuestions(personaId: string): Promise<EvalQuestion[]> {
+  const file = path.join(personaDir(personaId), "eval", "retrieval.json");
+  return z.array(QuestionSchema).parse(JSON.parse(await readFile(file, "utf8")));
+}
+
+export interface EvalOutcome {
+  question: EvalQuestion;
+  /** Rank (1-based) of the first expected document in the top k, or null. */
+  rank: number | null;
+  confidence: number;
+  abstained: boolean;
+  top: string[];
+}
+
+export interface EvalSummary {
+  persona: string;
+  outcomes: EvalOutcome[];
+  /** Answerable questions with an expected document in the top k. */
+  recallAtK: number;
+  mrr: number;
+  /** Unanswerable questions whose confidence fell below the persona's threshold. */
+  abstainedWhenUnanswerable: number;
+  /** Answerable questions wrongly refused. */
+  abstainedWhenAnswerable: number;
+  byKind: Record<string, { n: number; recall: number }>;
+  p95Ms: number;
+}
+
+/** Runs a question set against a knowledge base: recall@k and MRR for answerable questions, abstention for the rest. */
+export async function evaluateRetrieval(kb: KnowledgeBase, questions: EvalQuestion[], k = 5): Promise<EvalSummary> {
+  const threshold = kb.persona.retrieval.minConfidence;
+  const outcomes: EvalOutcome[] = [];
+  const times: number[] = [];
+  for (const question of questions) {
+    const t0 = performance.now();
+    const res = await kb.search(question.q, { k });
+    times.push(performance.now() - t0);
+    const top = res.results.map((r) => r.docId);
+    const idx = top.findIndex((d) => question.expect.includes(d));
+    outcomes.push({
+      question,
+      rank: idx >= 0 ? idx + 1 : null,
+      confidence: res.confidence,
+      abstained: res.confidence < threshold,
+      top,
+    });
+  }
+  const answerable = outcomes.filter((o) => o.question.expect.length > 0);
+  const unanswerable = outcomes.filter((o) => o.question.expect.length === 0);
+  const share = (xs: EvalOutcome[], f: (o: EvalOutcome) => boolean) => (xs.length ? xs.filter(f).length / xs.length : 0);
+  const byKind: EvalSummary["byKind"] = {};
+  for (const kind of new Set(answerable.map((o) => o.question.kind))) {
+    const xs = answerable.filter((o) => o.question.kind === kind);
+    byKind[kind] = { n: xs.length, recall: share(xs, (o) => o.rank !== null) };
+  }
+  times.sort((a, b) => a - b);
+  return {
+    persona: kb.persona.id,
+    outcomes,
+    recallAtK: share(answerable, (o) => o.rank !== null),
+    mrr: answerable.reduce((s, o) => s + (o.rank ? 1 / o.rank : 0), 0) / (answerable.length || 1),
+    abstainedWhenUnanswerable: share(unanswerable, (o) => o.abstained),
+    abstainedWhenAnswerable: share(answerable, (o) => o.abstained),
+    byKind,
+    p95Ms: times[Math.min(times.length - 1, Math.floor(times.length * 0.95))] ?? 0,
+  };
+}
