@@ -24,19 +24,28 @@ try {
     const answerable = s.outcomes.filter((o) => o.question.expect.length);
     totalAnswerable += answerable.length;
     totalHits += answerable.filter((o) => o.rank !== null).length;
-    console.log(`\n${id}: ${questions.length} questions (${answerable.length} answerable), threshold ${kb.persona.retrieval.minConfidence}`);
+    console.log(
+      `\n${id}: ${questions.length} questions (${answerable.length} answerable), threshold ${kb.persona.retrieval.minConfidence}`,
+    );
     console.log(`  recall@5 ${pct(s.recallAtK)}   MRR ${s.mrr.toFixed(3)}   search p95 ${s.p95Ms.toFixed(1)} ms`);
-    for (const [kind, v] of Object.entries(s.byKind)) console.log(`    ${kind.padEnd(12)} n=${String(v.n).padStart(2)}  recall@5 ${pct(v.recall)}`);
-    console.log(`  abstained on unanswerable ${pct(s.abstainedWhenUnanswerable)}   wrongly abstained on answerable ${pct(s.abstainedWhenAnswerable)}`);
+    for (const [kind, v] of Object.entries(s.byKind))
+      console.log(`    ${kind.padEnd(12)} n=${String(v.n).padStart(2)}  recall@5 ${pct(v.recall)}`);
+    console.log(
+      `  abstained on unanswerable ${pct(s.abstainedWhenUnanswerable)}   wrongly abstained on answerable ${pct(s.abstainedWhenAnswerable)}`,
+    );
     for (const o of s.outcomes) {
       const miss = o.question.expect.length ? o.rank === null : !o.abstained;
       const falseAbstain = o.question.expect.length > 0 && o.abstained;
       if (!verbose && !miss && !falseAbstain) continue;
       const mark = miss ? "MISS" : falseAbstain ? "ABST" : "ok  ";
-      console.log(`    ${mark} [${o.question.kind}] conf ${o.confidence.toFixed(2)} "${o.question.q}" -> ${o.top.slice(0, 3).join(", ") || "(none)"} (want ${o.question.expect.join(" | ") || "abstain"})`);
+      console.log(
+        `    ${mark} [${o.question.kind}] conf ${o.confidence.toFixed(2)} "${o.question.q}" -> ${o.top.slice(0, 3).join(", ") || "(none)"} (want ${o.question.expect.join(" | ") || "abstain"})`,
+      );
     }
   }
-  console.log(`\noverall recall@5 ${pct(totalHits / (totalAnswerable || 1))} over ${totalAnswerable} answerable questions`);
+  console.log(
+    `\noverall recall@5 ${pct(totalHits / (totalAnswerable || 1))} over ${totalAnswerable} answerable questions`,
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -62,7 +62,8 @@ export async function evaluateRetrieval(kb: KnowledgeBase, questions: EvalQuesti
   }
   const answerable = outcomes.filter((o) => o.question.expect.length > 0);
   const unanswerable = outcomes.filter((o) => o.question.expect.length === 0);
-  const share = (xs: EvalOutcome[], f: (o: EvalOutcome) => boolean) => (xs.length ? xs.filter(f).length / xs.length : 0);
+  const share = (xs: EvalOutcome[], f: (o: EvalOutcome) => boolean) =>
+    xs.length ? xs.filter(f).length / xs.length : 0;
   const byKind: EvalSummary["byKind"] = {};
   for (const kind of new Set(answerable.map((o) => o.question.kind))) {
     const xs = answerable.filter((o) => o.question.kind === kind);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contentTerms, detectLang, editDistance, phoneticKey, stem } from "./text";
+import { contentTerms, detectLang, editDistance, phoneticKey, spokenNumbersToDigits, stem } from "./text";
 
 describe("text helpers", () => {
   it("gives misheard words the key of the word that was meant", () => {
@@ -28,5 +28,14 @@ describe("text helpers", () => {
     expect(contentTerms("What are the signs of a stroke?")).toEqual(["sign", "stroke"]);
     expect(detectLang("孩子发烧怎么办")).toBe("zh");
     expect(detectLang("my child has a fever")).toBe("en");
+  });
+});
+
+describe("spokenNumbersToDigits", () => {
+  it("reads codes and numbers the way people say them", () => {
+    expect(spokenNumbersToDigits("error four twenty nine".split(" "))).toEqual(["error", "429"]);
+    expect(spokenNumbersToDigits("call nine nine nine".split(" "))).toEqual(["call", "999"]);
+    expect(spokenNumbersToDigits("four hundred and one".split(" "))).toEqual(["401"]);
+    expect(spokenNumbersToDigits("the latest one".split(" "))).toEqual(["the", "latest", "one"]);
   });
 });

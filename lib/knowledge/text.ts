@@ -32,9 +32,31 @@ export const STOPWORDS = new Set(
   ).split(" "),
 );
 
+/**
+ * Everyday words that say little about which document answers ("took", "today", "happen"). A document set rarely
+ * uses them, so corpus IDF alone would rate them as highly distinctive; confidence weighs them down instead.
+ */
+export const WEAK_WORDS = new Set(
+  (
+    "able accident accidentally actually add again ago already always another anyone anything anyway around ask " +
+    "asked away back bad be become before begin best better big bit body bring call came can't care case cause " +
+    "change come coming could day days different does done during early else end enough even ever every " +
+    "everything exactly fast feel feeling fine first find follow found friend gave give given go goes going gone " +
+    "good great guy happen happened happens hard having help here high hour important issue issues just keep kind " +
+    "know last late later least leave left less let life little live long look looking lot lots make makes many " +
+    "matter maybe mean means meant mine minute mom month morning mother mum dad father son daughter wife husband " +
+    "baby kid kids child move much name near need needs never new next nice night normal nothing number often old " +
+    "once open part people person place point possible pretty probably problem problems put quick quickly quite " +
+    "rather ready real really reason right said same saw say says see seem seems seen set several should show " +
+    "since small someone something sometimes soon sort start started stay still stop stuff sure take taken takes " +
+    "taking talk tell than thing things think thought through time times today told tomorrow took try trying turn " +
+    "use used using usually want wanted way week weird well went whole wife work working worry wrong year years yesterday"
+  ).split(" "),
+);
+
 /** Light suffix stripping (plurals, -ing, -ed, -ly), enough to make "signs"/"sign" and "reset"/"resetting" meet. */
 export function stem(word: string): string {
-  let w = word.toLowerCase();
+  let w = word.toLowerCase().replace(/'s?$/, "");
   if (w.length <= 3 || hasCjk(w)) return w;
   if (w.endsWith("ies") && w.length > 4) w = `${w.slice(0, -3)}y`;
   else if (w.endsWith("sses")) w = w.slice(0, -2);
@@ -46,7 +68,7 @@ export function stem(word: string): string {
 }
 
 function undouble(w: string): string {
-  return /([bdfgmnprt])\1$/.test(w) ? w.slice(0, -1) : w;
+  return /([bdgmnprt])\1$/.test(w) ? w.slice(0, -1) : w;
 }
 
 /** Lower-cased word tokens (Latin letters and digits); Han text is returned as whole runs. */
@@ -126,4 +148,64 @@ export function editDistance(a: string, b: string, max = 2): number {
     prev = cur;
   }
   return prev[b.length]!;
+}
+
+const UNITS =
+  "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split(
+    " ",
+  );
+const TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split(" ");
+
+/**
+ * Number words to digits, read the way people say codes and numbers: "four twenty nine" -> "429",
+ * "nine nine nine" -> "999", "four hundred and one" -> "401". A lone "one" stays a word.
+ */
+export function spokenNumbersToDigits(tokens: string[]): string[] {
+  const isNum = (t: string | undefined) =>
+    !!t && (UNITS.includes(t) || TENS.includes(t) || t === "hundred" || t === "thousand");
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; ) {
+    if (!isNum(tokens[i])) {
+      out.push(tokens[i]!);
+      i++;
+      continue;
+    }
+    let j = i;
+    const run: string[] = [];
+    while (j < tokens.length && (isNum(tokens[j]) || (tokens[j] === "and" && isNum(tokens[j + 1]) && run.length > 0))) {
+      if (tokens[j] !== "and") run.push(tokens[j]!);
+      j++;
+    }
+    if (run.length === 1 && run[0] === "one") out.push("one");
+    else out.push(numberRunToDigits(run));
+    i = j;
+  }
+  return out;
+}
+
+function numberRunToDigits(run: string[]): string {
+  if (run.includes("hundred") || run.includes("thousand")) {
+    let total = 0;
+    let current = 0;
+    for (const w of run) {
+      if (w === "hundred") current = (current || 1) * 100;
+      else if (w === "thousand") {
+        total += (current || 1) * 1000;
+        current = 0;
+      } else current += UNITS.includes(w) ? UNITS.indexOf(w) : TENS.indexOf(w) * 10;
+    }
+    return String(total + current);
+  }
+  // Without scale words, each unit or tens(+unit) group is read as its own digits.
+  let digits = "";
+  for (let i = 0; i < run.length; i++) {
+    const w = run[i]!;
+    if (TENS.includes(w)) {
+      const next = run[i + 1];
+      const unit = next && UNITS.indexOf(next) > 0 && UNITS.indexOf(next) < 10 ? UNITS.indexOf(next) : 0;
+      digits += String(TENS.indexOf(w) * 10 + unit);
+      if (unit) i++;
+    } else digits += String(UNITS.indexOf(w));
+  }
+  return digits;
 }

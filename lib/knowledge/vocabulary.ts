@@ -56,10 +56,16 @@ export class Vocabulary {
   }
 
   /** Corpus words within `maxDistance` edits, closest and most frequent first. */
-  near(word: string, maxDistance: number, distance: (a: string, b: string, max: number) => number): string[] {
+  near(
+    word: string,
+    maxDistance: number,
+    distance: (a: string, b: string, max: number) => number,
+    firstLetter?: string,
+  ): string[] {
     const found: { w: string; d: number }[] = [];
     for (let len = word.length - maxDistance; len <= word.length + maxDistance; len++) {
       for (const w of this.byLength.get(len) ?? []) {
+        if (firstLetter && w[0] !== firstLetter) continue;
         const d = distance(word, w, maxDistance);
         if (d <= maxDistance) found.push({ w, d });
       }
