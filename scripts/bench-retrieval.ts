@@ -5,7 +5,7 @@
  * Corpus: the sample documents' real passages, recombined sentence by sentence into synthetic chunks so that
  * term statistics stay realistic as the table grows. Queries: the team's evaluation questions.
  */
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -138,7 +138,6 @@ try {
         .padStart(6)}   (indexing ${indexSecs.toFixed(1)} s)`,
     );
   }
-  console.log(`\nscratch store: ${(await readdir(dir)).length} folders under ${dir} (removed)`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
