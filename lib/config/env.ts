@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   KNOWLEDGE_DIR: z.string().default("knowledge"),
   /** LanceDB location: a local folder by default, or an object-store URI (s3://, gs://, az://) shared by hosts. */
   LANCEDB_URI: z.string().default("data/lancedb"),
+  /** Run-time state: knowledge-gap logs, CLI sessions (LanceDB has its own LANCEDB_URI). */
+  DATA_DIR: z.string().default("data"),
   /** Uploads and ingested files larger than this are refused. */
   KB_MAX_FILE_MB: z.coerce.number().positive().default(25),
   /** `auto` uses the ONNX sentence embedder when its model folder exists, else the built-in hashed n-grams. */

@@ -150,6 +150,18 @@ export class KnowledgeStore {
     return (rows[0]?.doc_hash as string | undefined) ?? null;
   }
 
+  /** Current content hash of each listed document that exists. */
+  async documentHashes(docIds: string[]): Promise<Record<string, string>> {
+    const table = await this.table();
+    if (!table || !docIds.length) return {};
+    const rows = await table
+      .query()
+      .where(`doc_id IN (${docIds.map(sqlString).join(", ")}) AND ord = 0`)
+      .select(["doc_id", "doc_hash"])
+      .toArray();
+    return Object.fromEntries(rows.map((r) => [r.doc_id as string, r.doc_hash as string]));
+  }
+
   /** Replaces every chunk of `docId` with `rows` in one commit. */
   async replaceDocument(docId: string, rows: ChunkRow[]): Promise<void> {
     const table = await this.writableTable();

@@ -1,0 +1,250 @@
+import "server-only";
+import type { KnowledgeBase, SearchResult } from "@/lib/knowledge";
+import { detectLang } from "@/lib/knowledge/text";
+import type { Lang } from "@/lib/persona/persona";
+import { AnswerCache } from "./answer-cache";
+import type { FaqMatcher } from "./faq";
+import { recordKnowledgeGap } from "./knowledge-gaps";
+import type { SessionMemory } from "./session-memory";
+import type { AnswerEngine, Passage } from "./types";
+
+export type SafetyLevel = "emergency" | "urgent" | "none";
+
+export interface SafetyVerdict {
+  level: SafetyLevel;
+  message: string;
+  category?: string;
+}
+
+export type SafetyScreenFn = (text: string, lang: Lang) => SafetyVerdict;
+
+export interface Citation {
+  n: number;
+  docId: string;
+  title: string;
+  source: string;
+  page: number | null;
+}
+
+export interface AnswerResult {
+  answer: string;
+  citations: Citation[];
+  engine: string;
+  /** What answered: the safety escalation, the curated FAQ, the answer cache, an engine, or the refusal. */
+  via: "safety" | "faq" | "cache" | "engine" | "refusal";
+  safety: { level: SafetyLevel; message: string };
+  abstained: boolean;
+  confidence: number;
+  lang: Lang;
+  timings: { safetyMs: number; retrieveMs: number; firstTextMs: number; totalMs: number };
+}
+
+export type AnswerStreamEvent =
+  | { type: "safety"; level: SafetyLevel; message: string; category?: string }
+  | { type: "sources"; sources: (Citation & { snippet: string })[] }
+  | { type: "text"; delta: string }
+  | { type: "done"; result: AnswerResult };
+
+export interface AskOptions {
+  sessionId?: string;
+  lang?: Lang;
+  signal?: AbortSignal;
+}
+
+interface Cached {
+  answer: string;
+  citations: Citation[];
+  engine: string;
+  confidence: number;
+}
+
+/**
+ * One persona's answering desk: safety screen first, then the curated FAQ, the answer cache, retrieval, and
+ * an answer engine, streamed. Questions the knowledge base cannot answer get the persona's refusal and are
+ * logged as knowledge gaps; a medical persona's disclaimer is said once per session.
+ */
+export class AnswerService {
+  private readonly cache = new AnswerCache<Cached>();
+
+  constructor(
+    private readonly kb: KnowledgeBase,
+    private readonly engine: AnswerEngine,
+    private readonly faq: FaqMatcher,
+    private readonly sessions: SessionMemory,
+    private readonly screen: SafetyScreenFn | null,
+  ) {}
+
+  get persona() {
+    return this.kb.persona;
+  }
+
+  get engineId(): string {
+    return this.engine.id;
+  }
+
+  async *ask(question: string, options: AskOptions = {}): AsyncIterable<AnswerStreamEvent> {
+    const t0 = performance.now();
+    const since = () => Math.round(performance.now() - t0);
+    const persona = this.kb.persona;
+    const lang: Lang = options.lang ?? (persona.languages.includes(detectLang(question)) ? detectLang(question) : "en");
+    const session = options.sessionId ? await this.sessions.load(options.sessionId) : null;
+    const timings = { safetyMs: 0, retrieveMs: 0, firstTextMs: 0, totalMs: 0 };
+    const finish = async (r: Omit<AnswerResult, "timings" | "lang">): Promise<AnswerStreamEvent> => {
+      timings.totalMs = since();
+      if (session && options.sessionId) {
+        session.turns.push({ role: "user", text: question }, { role: "assistant", text: r.answer });
+        await this.sessions.save(options.sessionId, session);
+      }
+      return { type: "done", result: { ...r, lang, timings } };
+    };
+
+    // 1. Safety: an emergency is answered at once and nothing else is said.
+    const verdict = this.screen?.(question, lang) ?? { level: "none" as const, message: "" };
+    timings.safetyMs = since();
+    if (verdict.level !== "none") yield { type: "safety", ...verdict };
+    if (verdict.level === "emergency") {
+      timings.firstTextMs = since();
+      yield { type: "text", delta: verdict.message };
+      yield await finish({
+        answer: verdict.message,
+        citations: [],
+        engine: "safety-rules",
+        via: "safety",
+        safety: verdict,
+        abstained: false,
+        confidence: 1,
+      });
+      return;
+    }
+
+    const emit = (text: string): AnswerStreamEvent => {
+      timings.firstTextMs ||= since();
+      return { type: "text", delta: text };
+    };
+
+    // 2. Curated answers and recent answers need no retrieval.
+    const query = await this.kb.retriever.expand(question);
+    const faqHit = this.faq.match(query, lang);
+    const cacheKey = AnswerCache.key(persona.id, lang, question);
+    const cached = faqHit ? null : await this.cache.get(cacheKey, (ids) => this.kb.store.documentHashes(ids));
+    if (faqHit || cached) {
+      const disclaimer = this.takeDisclaimer(session, lang);
+      const citations = faqHit ? await this.citationsFor(faqHit.entry.sources) : (cached?.citations ?? []);
+      const answer = `${faqHit ? faqHit.text : cached?.answer}${disclaimer}`;
+      yield { type: "sources", sources: citations.map((c) => ({ ...c, snippet: "" })) };
+      yield emit(answer);
+      yield await finish({
+        answer,
+        citations,
+        engine: faqHit ? "faq" : (cached?.engine ?? "cache"),
+        via: faqHit ? "faq" : "cache",
+        safety: verdict,
+        abstained: false,
+        confidence: faqHit ? 1 : (cached?.confidence ?? 1),
+      });
+      return;
+    }
+
+    // 3. Retrieval, and abstention when the documents do not cover the question.
+    const found = await this.kb.search(question);
+    timings.retrieveMs = since() - timings.safetyMs;
+    const passages = found.results.map(toPassage);
+    yield { type: "sources", sources: passages.map((p) => ({ ...citationOf(p), snippet: p.text.slice(0, 240) })) };
+    if (found.confidence < persona.retrieval.minConfidence || !passages.length) {
+      await recordKnowledgeGap(persona.id, {
+        at: new Date().toISOString(),
+        question,
+        lang,
+        confidence: found.confidence,
+        sessionId: options.sessionId,
+      });
+      const refusal = persona.refusal[lang] ?? persona.refusal.en ?? "";
+      yield emit(refusal);
+      yield await finish({
+        answer: refusal,
+        citations: [],
+        engine: this.engine.id,
+        via: "refusal",
+        safety: verdict,
+        abstained: true,
+        confidence: found.confidence,
+      });
+      return;
+    }
+
+    // 4. The engine streams a cited answer.
+    let text = "";
+    let cited: number[] = [];
+    let stopReason = "complete";
+    let engineId = this.engine.id;
+    for await (const ev of this.engine.answer({
+      question,
+      lang,
+      persona,
+      passages,
+      history: session?.turns ?? [],
+      signal: options.signal,
+    })) {
+      if (ev.type === "delta") {
+        text += ev.text;
+        yield emit(ev.text);
+      } else {
+        cited = ev.citations;
+        stopReason = ev.stopReason;
+        engineId = ev.engine;
+      }
+    }
+    const disclaimer = text ? this.takeDisclaimer(session, lang) : "";
+    if (disclaimer) yield emit(disclaimer);
+    const citations = cited.flatMap((n) => {
+      const p = passages.find((x) => x.n === n);
+      return p ? [citationOf(p)] : [];
+    });
+    if (stopReason === "complete" && citations.length) {
+      const hashes = await this.kb.store.documentHashes([...new Set(citations.map((c) => c.docId))]);
+      this.cache.set(cacheKey, { answer: text, citations, engine: engineId, confidence: found.confidence }, hashes);
+    }
+    yield await finish({
+      answer: text + disclaimer,
+      citations,
+      engine: engineId,
+      via: "engine",
+      safety: verdict,
+      abstained: false,
+      confidence: found.confidence,
+    });
+  }
+
+  /** The disclaimer text the first time in a session (or every time without a session), else "". */
+  private takeDisclaimer(session: { disclaimerGiven: boolean } | null, lang: Lang): string {
+    const text = this.kb.persona.disclaimer?.[lang] ?? this.kb.persona.disclaimer?.en;
+    if (!text || session?.disclaimerGiven) return "";
+    if (session) session.disclaimerGiven = true;
+    return lang === "zh" ? text : ` ${text}`;
+  }
+
+  private async citationsFor(docIds: string[]): Promise<Citation[]> {
+    const docs = await this.kb.list();
+    return docIds.flatMap((id, i) => {
+      const d = docs.find((x) => x.docId === id);
+      return d ? [{ n: i + 1, docId: d.docId, title: d.title, source: d.source, page: null }] : [];
+    });
+  }
+}
+
+function toPassage(r: SearchResult, i: number): Passage {
+  return {
+    n: i + 1,
+    docId: r.docId,
+    title: r.title,
+    source: r.source,
+    page: r.page,
+    heading: r.heading,
+    text: r.text,
+    score: r.score,
+  };
+}
+
+function citationOf(p: Passage): Citation {
+  return { n: p.n, docId: p.docId, title: p.title, source: p.source, page: p.page };
+}
