@@ -47,13 +47,18 @@ function done(parts: string[], citations: number[], stopReason: "complete" | "ab
   return { type: "done", engine: "extractive", text: parts.join(""), citations, stopReason };
 }
 
+/** Questions whose answer is a number, a time or a duration. */
+const ASKS_FOR_NUMBER =
+  /\b(how (many|much|long|quickly|soon|often|old)|what (number|time|age|percentage)|which number|when)\b|多少|几|多久|多长|什么时候/i;
+
 export function selectSentences(query: ExpandedQuery, passages: Passage[], lang: "en" | "zh"): Candidate[] {
+  const wantsNumber = ASKS_FOR_NUMBER.test(query.text);
   const all: Candidate[] = [];
   passages.forEach((p, rank) => {
     for (const text of speakableSentences(p.text)) {
       const terms = passageTerms(text);
       // Relevance to the question first; a small prior for better-ranked passages breaks ties.
-      const relevance = coverage(query, terms) + 0.15 / (rank + 1);
+      const relevance = coverage(query, terms) + 0.15 / (rank + 1) + (wantsNumber && /\d/.test(text) ? 0.25 : 0);
       all.push({ n: p.n, rank, text, terms, relevance });
     }
   });
