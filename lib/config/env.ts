@@ -20,6 +20,10 @@ const EnvSchema = z.object({
   /** `auto` uses the ONNX sentence embedder when its model folder exists, else the built-in hashed n-grams. */
   EMBEDDER: z.enum(["auto", "hashed", "onnx"]).default("auto"),
   EMBEDDING_MODEL_DIR: z.string().default("models/embedding"),
+  /** Where `npm run models:pull` installs models (git-ignored). */
+  MODELS_DIR: z.string().default("models"),
+  /** Model host, or an internal mirror with the same layout (`<repo>/resolve/<revision>/<path>`). */
+  MODELS_BASE_URL: z.string().url().default("https://huggingface.co"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 
