@@ -4,7 +4,7 @@
  */
 import { env, projectPath } from "@/lib/config/env";
 import { AppError } from "@/lib/errors";
-import { progressPrinter, pullModels } from "@/lib/models/pull";
+import { progressPrinter, pullModels } from "@/lib/model-install/pull";
 
 pullModels({
   select: process.argv.slice(2).filter((a) => !a.startsWith("-")),
