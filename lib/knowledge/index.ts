@@ -7,6 +7,7 @@ import { AppError, toAppError } from "@/lib/errors";
 import { loadPersona, type Persona, personaDir } from "@/lib/persona/persona";
 import { type Embedder, HashedNgramEmbedder } from "./embedder";
 import { parseDocument, SUPPORTED_EXTENSIONS } from "./loaders";
+import { hasOnnxEmbeddingModel, OnnxSentenceEmbedder } from "./onnx-embedder";
 import { Synonyms } from "./query";
 import { HybridRetriever, type SearchOptions, type SearchResponse } from "./retriever";
 import { splitSections } from "./splitter";
@@ -36,15 +37,21 @@ export function docIdFor(fileName: string): string {
     .replace(/^-+|-+$/g, "");
 }
 
-export function createEmbedder(): Embedder {
-  const choice = env().EMBEDDER;
-  if (choice === "onnx") {
-    throw new AppError(
-      "unavailable",
-      `EMBEDDER=onnx needs a sentence-embedding model in ${env().EMBEDDING_MODEL_DIR}; none is supported in this build yet`,
-    );
-  }
-  return new HashedNgramEmbedder();
+let onnxEmbedder: Promise<Embedder> | null = null;
+
+/**
+ * The configured embedder: the ONNX sentence embedder when its model folder is installed (or EMBEDDER=onnx,
+ * which then fails clearly without one), else the built-in hashed n-grams. Loaded once per process.
+ */
+export async function createEmbedder(): Promise<Embedder> {
+  const { EMBEDDER, EMBEDDING_MODEL_DIR } = env();
+  const dir = projectPath(EMBEDDING_MODEL_DIR);
+  if (EMBEDDER === "hashed" || (EMBEDDER === "auto" && !hasOnnxEmbeddingModel(dir))) return new HashedNgramEmbedder();
+  onnxEmbedder ??= OnnxSentenceEmbedder.load(dir).catch((err) => {
+    onnxEmbedder = null;
+    throw err;
+  });
+  return onnxEmbedder;
 }
 
 /** A persona's knowledge base: ingestion, listing, removal and hybrid search over its LanceDB table. */
@@ -70,7 +77,7 @@ export class KnowledgeBase {
     const persona = await loadPersona(personaId);
     const synonyms = options.synonyms ?? (await loadSynonyms(personaId));
     const uri = options.uri ?? projectPath(env().LANCEDB_URI);
-    const store = new KnowledgeStore(uri, personaId, options.embedder ?? createEmbedder());
+    const store = new KnowledgeStore(uri, personaId, options.embedder ?? (await createEmbedder()));
     return new KnowledgeBase(persona, store, synonyms, options.maxBytes ?? env().KB_MAX_FILE_MB * 1024 * 1024);
   }
 
@@ -168,7 +175,7 @@ export class KnowledgeBase {
 
   /** Re-embeds every stored chunk with the configured embedder (after switching engines). */
   async reindex(): Promise<number> {
-    const rows = await this.store.chunksOf();
+    const rows = await this.store.chunksOf(undefined, { anyEmbedder: true });
     if (!rows.length) return 0;
     const vectors = await this.store.embedder.embed(
       rows.map((r) => `${r.title}\n${r.heading}\n${r.text}`),

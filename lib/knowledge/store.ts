@@ -103,16 +103,18 @@ export class KnowledgeStore {
 
   /** The table, or null while the persona has no documents yet. */
   async table(): Promise<lancedb.Table | null> {
-    this.tablePromise ??= (async () => {
-      const db = await connect(this.uri);
-      if (!(await db.tableNames()).includes(this.tableName)) return null;
-      const table = await db.openTable(this.tableName);
-      await this.checkEmbedder(table);
-      return table;
-    })();
+    this.tablePromise ??= this.open(true);
     const t = await this.tablePromise;
     if (!t) this.tablePromise = null;
     return t;
+  }
+
+  private async open(checkEmbedder: boolean): Promise<lancedb.Table | null> {
+    const db = await connect(this.uri);
+    if (!(await db.tableNames()).includes(this.tableName)) return null;
+    const table = await db.openTable(this.tableName);
+    if (checkEmbedder) await this.checkEmbedder(table);
+    return table;
   }
 
   private async writableTable(): Promise<lancedb.Table> {
@@ -221,9 +223,12 @@ export class KnowledgeStore {
       .sort((a, b) => a.docId.localeCompare(b.docId));
   }
 
-  /** Every chunk with its stored text, in document order (for re-embedding and previews). */
-  async chunksOf(docId?: string): Promise<ChunkRow[]> {
-    const table = await this.table();
+  /**
+   * Every chunk with its stored text, in document order (for re-embedding and previews). `anyEmbedder` reads a
+   * table built by another embedder, which is what re-indexing needs.
+   */
+  async chunksOf(docId?: string, options: { anyEmbedder?: boolean } = {}): Promise<ChunkRow[]> {
+    const table = options.anyEmbedder ? await this.open(false) : await this.table();
     if (!table) return [];
     const q = table.query();
     if (docId) q.where(`doc_id = ${sqlString(docId)}`);
