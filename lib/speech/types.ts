@@ -74,7 +74,23 @@ export interface TtsEngine {
 }
 
 /** The 15 Oculus/Meta visemes. */
-export const VISEMES = ["sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou"] as const;
+export const VISEMES = [
+  "sil",
+  "PP",
+  "FF",
+  "TH",
+  "DD",
+  "kk",
+  "CH",
+  "SS",
+  "nn",
+  "RR",
+  "aa",
+  "E",
+  "ih",
+  "oh",
+  "ou",
+] as const;
 export type Viseme = (typeof VISEMES)[number];
 
 /** Mouth pose for one video frame, each 0..1: how open, how wide, how rounded (lips pushed forward). */
