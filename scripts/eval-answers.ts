@@ -8,7 +8,8 @@ import path from "node:path";
 import { createAnswerService } from "@/lib/answer";
 import { evaluateAnswers, loadAnswerSet } from "@/lib/answer/evaluation";
 import { KnowledgeBase } from "@/lib/knowledge";
-import { listPersonaIds, personaDir } from "@/lib/persona/persona";
+import { listPersonaIds, loadPersona, personaDir } from "@/lib/persona/persona";
+import { evaluateSafety, formatSafetyEvaluation, loadSafetyEval, SafetyScreen } from "@/lib/safety";
 
 const verbose = process.argv.includes("--verbose");
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -27,6 +28,11 @@ try {
     );
     console.log(`  answer time after retrieval p95 ${p95(s.latencyMs).toFixed(0)} ms`);
     for (const m of verbose ? s.misses : s.misses.slice(0, 8)) console.log(`    ${m}`);
+    const screen = await SafetyScreen.forPersona(await loadPersona(id));
+    if (screen) {
+      console.log(`\n${id} safety screen:`);
+      console.log(formatSafetyEvaluation(evaluateSafety(await loadSafetyEval(id), screen.check)));
+    }
   }
 } finally {
   await rm(dir, { recursive: true, force: true });

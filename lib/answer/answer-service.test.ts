@@ -105,6 +105,27 @@ describe("AnswerService on the triage sample knowledge base (extractive engine)"
     expect(c.answer).toContain(disclaimer);
   });
 
+  it("escalates an emergency before anything else, and does not alarm on a negation", async () => {
+    const service = await createAnswerService("triage", { kb });
+    const { events, result } = await collect(
+      service.ask("i think im having a hard attack, my chest hurts and i cant breathe"),
+    );
+    expect(events[0]).toMatchObject({ type: "safety", level: "emergency" });
+    expect(events.some((e) => e.type === "sources")).toBe(false);
+    expect(result).toMatchObject({ via: "safety", safety: { level: "emergency" } });
+    expect(result.answer).toContain("999");
+
+    const calm = (await collect(service.ask("no chest pain, just a cough for two days, what should I do"))).result;
+    expect(calm.safety.level).toBe("none");
+    expect(calm.via).not.toBe("safety");
+  });
+
+  it("escalates in Chinese", async () => {
+    const service = await createAnswerService("triage", { kb });
+    const { events } = await collect(service.ask("我胸口很痛，喘不过气"));
+    expect(events[0]).toMatchObject({ type: "safety", level: "emergency" });
+  });
+
   it("stops the extractive engine when the request is aborted", async () => {
     const engine = new ExtractiveAnswerEngine((q) => kb.retriever.expand(q));
     const res = await kb.search("signs of a stroke");

@@ -2,21 +2,14 @@ import "server-only";
 import type { KnowledgeBase, SearchResult } from "@/lib/knowledge";
 import { detectLang } from "@/lib/knowledge/text";
 import type { Lang } from "@/lib/persona/persona";
+import { disclaimerFor, type SafetyLevel, type SafetyResult } from "@/lib/safety";
 import { AnswerCache } from "./answer-cache";
 import type { FaqMatcher } from "./faq";
 import { recordKnowledgeGap } from "./knowledge-gaps";
 import type { SessionMemory } from "./session-memory";
 import type { AnswerEngine, Passage } from "./types";
 
-export type SafetyLevel = "emergency" | "urgent" | "none";
-
-export interface SafetyVerdict {
-  level: SafetyLevel;
-  message: string;
-  category?: string;
-}
-
-export type SafetyScreenFn = (text: string, lang: Lang) => SafetyVerdict;
+export type SafetyScreenFn = (text: string, lang: Lang) => SafetyResult;
 
 export interface Citation {
   n: number;
@@ -99,9 +92,11 @@ export class AnswerService {
     };
 
     // 1. Safety: an emergency is answered at once and nothing else is said.
-    const verdict = this.screen?.(question, lang) ?? { level: "none" as const, message: "" };
+    const verdict: SafetyResult = this.screen?.(question, lang) ?? { level: "none", message: "" };
     timings.safetyMs = since();
-    if (verdict.level !== "none") yield { type: "safety", ...verdict };
+    if (verdict.level !== "none") {
+      yield { type: "safety", level: verdict.level, message: verdict.message, category: verdict.category };
+    }
     if (verdict.level === "emergency") {
       timings.firstTextMs = since();
       yield { type: "text", delta: verdict.message };
@@ -110,7 +105,7 @@ export class AnswerService {
         citations: [],
         engine: "safety-rules",
         via: "safety",
-        safety: verdict,
+        safety: { level: verdict.level, message: verdict.message },
         abstained: false,
         confidence: 1,
       });
@@ -138,7 +133,7 @@ export class AnswerService {
         citations,
         engine: faqHit ? "faq" : (cached?.engine ?? "cache"),
         via: faqHit ? "faq" : "cache",
-        safety: verdict,
+        safety: { level: verdict.level, message: verdict.message },
         abstained: false,
         confidence: faqHit ? 1 : (cached?.confidence ?? 1),
       });
@@ -165,7 +160,7 @@ export class AnswerService {
         citations: [],
         engine: this.engine.id,
         via: "refusal",
-        safety: verdict,
+        safety: { level: verdict.level, message: verdict.message },
         abstained: true,
         confidence: found.confidence,
       });
@@ -209,7 +204,7 @@ export class AnswerService {
       citations,
       engine: engineId,
       via: "engine",
-      safety: verdict,
+      safety: { level: verdict.level, message: verdict.message },
       abstained: false,
       confidence: found.confidence,
     });
@@ -217,7 +212,7 @@ export class AnswerService {
 
   /** The disclaimer text the first time in a session (or every time without a session), else "". */
   private takeDisclaimer(session: { disclaimerGiven: boolean } | null, lang: Lang): string {
-    const text = this.kb.persona.disclaimer?.[lang] ?? this.kb.persona.disclaimer?.en;
+    const text = disclaimerFor(this.kb.persona, lang);
     if (!text || session?.disclaimerGiven) return "";
     if (session) session.disclaimerGiven = true;
     return lang === "zh" ? text : ` ${text}`;

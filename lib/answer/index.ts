@@ -1,5 +1,6 @@
 import "server-only";
 import { KnowledgeBase } from "@/lib/knowledge";
+import { SafetyScreen } from "@/lib/safety";
 import { AnswerService } from "./answer-service";
 import { ExtractiveAnswerEngine } from "./extractive-engine";
 import { FaqMatcher } from "./faq";
@@ -24,6 +25,6 @@ export async function createAnswerService(
     options.engine ?? createAnswerEngine(kb),
     await FaqMatcher.load(personaId),
     options.sessions ?? new InMemorySessionMemory(),
-    null,
+    (await SafetyScreen.forPersona(kb.persona))?.check ?? null,
   );
 }
