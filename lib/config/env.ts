@@ -24,6 +24,12 @@ const EnvSchema = z.object({
   MODELS_DIR: z.string().default("models"),
   /** Model host, or an internal mirror with the same layout (`<repo>/resolve/<revision>/<path>`). */
   MODELS_BASE_URL: z.string().url().default("https://huggingface.co"),
+  /** Speech recognition: `auto` uses Whisper when its model folder is installed, else pocketsphinx. */
+  ASR_ENGINE: z.enum(["auto", "whisper", "pocketsphinx"]).default("auto"),
+  ASR_WHISPER_DIR: z.string().default("models/asr/whisper-base"),
+  /** Lip-sync: `auto` uses the Wav2Lip ONNX model when installed, else the viseme renderer. */
+  LIPSYNC_ENGINE: z.enum(["auto", "viseme", "wav2lip"]).default("auto"),
+  LIPSYNC_MODEL_PATH: z.string().default("models/lipsync/wav2lip.onnx"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 
