@@ -1,0 +1,116 @@
+import "server-only";
+import { type ChildProcess, fork } from "node:child_process";
+import path from "node:path";
+import { AppError, type ErrorCode, ErrorCodes } from "@/lib/errors";
+import type { Lang } from "@/lib/persona/persona";
+import type { Transcript } from "@/lib/speech/types";
+import type { SpokenSentence } from "./media-service";
+import type { FromMediaWorker, ToMediaWorker } from "./worker-protocol";
+
+type Listener = (msg: FromMediaWorker) => void;
+
+/**
+ * The web process's handle on a media worker process: the same calls as MediaService, answered over IPC.
+ * The worker starts on first use; if it dies, requests in flight fail with a clear error and the next
+ * request starts a fresh one.
+ */
+export class MediaWorkerClient {
+  private child: ChildProcess | null = null;
+  private ready: Promise<void> | null = null;
+  private nextId = 1;
+  private readonly listeners = new Map<number, Listener>();
+
+  constructor(private readonly entry = path.resolve(process.cwd(), "workers/media.ts")) {}
+
+  private start(): Promise<void> {
+    if (this.ready) return this.ready;
+    const child = fork(this.entry, [], {
+      execArgv: ["--conditions=react-server", "--import", "tsx"],
+      serialization: "advanced",
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    this.child = child;
+    this.ready = new Promise((resolve, reject) => {
+      const onExit = (code: number | null, signal: string | null) => {
+        const why = `the media worker stopped (${signal ?? `exit code ${code}`})`;
+        this.child = null;
+        this.ready = null;
+        reject(new AppError("unavailable", why));
+        for (const [id, listener] of this.listeners) listener({ type: "error", id, code: "unavailable", message: why });
+        this.listeners.clear();
+      };
+      child.once("exit", onExit);
+      child.on("message", (msg: FromMediaWorker) => {
+        if (msg.type === "ready") resolve();
+        else this.listeners.get(msg.id)?.(msg);
+      });
+    });
+    return this.ready;
+  }
+
+  /** Streams one request's messages until it ends; aborting the signal cancels it in the worker. */
+  private async *request(msg: Exclude<ToMediaWorker, { type: "abort" }>, signal?: AbortSignal) {
+    await this.start();
+    const queue: FromMediaWorker[] = [];
+    let wake: (() => void) | null = null;
+    this.listeners.set(msg.id, (m) => {
+      queue.push(m);
+      wake?.();
+    });
+    const onAbort = () => this.child?.send({ type: "abort", id: msg.id } satisfies ToMediaWorker);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      this.child?.send(msg);
+      for (;;) {
+        if (!queue.length) await new Promise<void>((r) => (wake = r));
+        wake = null;
+        const m = queue.shift();
+        if (!m) continue;
+        if (m.type === "end") return;
+        if (m.type === "error") {
+          const code = (m.code in ErrorCodes ? m.code : "internal") as ErrorCode;
+          throw new AppError(code, m.message);
+        }
+        yield m;
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      this.listeners.delete(msg.id);
+    }
+  }
+
+  async *speak(
+    personaId: string,
+    text: string,
+    options: { lang: Lang; signal?: AbortSignal },
+  ): AsyncGenerator<SpokenSentence> {
+    const id = this.nextId++;
+    for await (const m of this.request({ type: "speak", id, personaId, text, lang: options.lang }, options.signal)) {
+      if (m.type === "sentence") yield m.sentence;
+    }
+  }
+
+  async transcribe(wav: Uint8Array, lang?: Lang, signal?: AbortSignal): Promise<Transcript> {
+    const id = this.nextId++;
+    for await (const m of this.request({ type: "transcribe", id, wav, lang }, signal)) {
+      if (m.type === "transcript") return m.transcript;
+    }
+    throw new AppError("internal", "the media worker ended a transcription without a transcript");
+  }
+
+  async warm(personaIds: string[]): Promise<void> {
+    for await (const _ of this.request({ type: "warm", id: this.nextId++, personaIds })) {
+      // warming sends nothing but its end
+    }
+  }
+
+  /** Stops the worker process; the next request starts another. */
+  close(): void {
+    this.child?.kill();
+  }
+
+  /** The worker's process id (for operators and fault tests). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+}

@@ -1,0 +1,47 @@
+import "server-only";
+import { toAppError } from "@/lib/errors";
+import { MediaService } from "./media-service";
+import type { FromMediaWorker, ToMediaWorker } from "./worker-protocol";
+
+/**
+ * The media worker process's main loop: one MediaService (models loaded once) serving every session's jobs
+ * concurrently, so the web server's event loop never runs synthesis, recognition or rendering.
+ */
+export function runMediaWorker(): void {
+  const media = MediaService.fromEnv();
+  const running = new Map<number, AbortController>();
+  const send = (m: FromMediaWorker) => process.send?.(m);
+
+  const handle = async (msg: Exclude<ToMediaWorker, { type: "abort" }>, signal: AbortSignal) => {
+    if (msg.type === "speak") {
+      for await (const sentence of media.speak(msg.personaId, msg.text, { lang: msg.lang, signal })) {
+        send({ type: "sentence", id: msg.id, sentence });
+      }
+    } else if (msg.type === "transcribe") {
+      send({ type: "transcript", id: msg.id, transcript: await media.transcribe(msg.wav, msg.lang, signal) });
+    } else {
+      await media.warm(msg.personaIds);
+    }
+  };
+
+  process.on("message", (msg: ToMediaWorker) => {
+    if (msg.type === "abort") {
+      running.get(msg.id)?.abort();
+      return;
+    }
+    const controller = new AbortController();
+    running.set(msg.id, controller);
+    handle(msg, controller.signal)
+      .then(
+        () => send({ type: "end", id: msg.id }),
+        (err) => {
+          const e = toAppError(err);
+          send({ type: "error", id: msg.id, code: e.code, message: e.message });
+        },
+      )
+      .finally(() => running.delete(msg.id));
+  });
+  // The parent going away ends the worker: no orphaned processes holding models.
+  process.on("disconnect", () => process.exit(0));
+  send({ type: "ready" });
+}

@@ -1,0 +1,20 @@
+import type { Lang } from "@/lib/persona/persona";
+import type { Transcript } from "@/lib/speech/types";
+import type { SpokenSentence } from "./media-service";
+
+/**
+ * Messages between the web process and a media worker process over the fork IPC channel ("advanced"
+ * serialisation, so PCM and image bytes travel as typed arrays). Request ids are the parent's.
+ */
+export type ToMediaWorker =
+  | { type: "speak"; id: number; personaId: string; text: string; lang: Lang }
+  | { type: "transcribe"; id: number; wav: Uint8Array; lang?: Lang }
+  | { type: "warm"; id: number; personaIds: string[] }
+  | { type: "abort"; id: number };
+
+export type FromMediaWorker =
+  | { type: "ready" }
+  | { type: "sentence"; id: number; sentence: SpokenSentence }
+  | { type: "transcript"; id: number; transcript: Transcript }
+  | { type: "end"; id: number }
+  | { type: "error"; id: number; code: string; message: string };
