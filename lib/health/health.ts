@@ -1,6 +1,9 @@
 import "server-only";
+import { createAnswerEngine } from "@/lib/answer";
 import { KnowledgeBase } from "@/lib/knowledge";
+import { configuredMediaEngines } from "@/lib/media/media-service";
 import { listPersonaIds } from "@/lib/persona/persona";
+import { createTtsEngine } from "@/lib/speech/tts";
 
 export interface PersonaHealth {
   id: string;
@@ -10,11 +13,13 @@ export interface PersonaHealth {
   accent: string;
   documents: number;
   chunks: number;
+  /** Text-to-speech engine per language this persona speaks. */
+  tts: Record<string, string>;
 }
 
 export interface Health {
   status: "ok" | "degraded";
-  engines: { embeddings: string; retrieval: string };
+  engines: { embeddings: string; retrieval: string; answer: string; asr: string; lipsync: string };
   personas: PersonaHealth[];
   problems: string[];
 }
@@ -24,10 +29,12 @@ export async function health(): Promise<Health> {
   const problems: string[] = [];
   const personas: PersonaHealth[] = [];
   let embeddings = "unknown";
+  let answer = "unknown";
   for (const id of await listPersonaIds()) {
     try {
       const kb = await KnowledgeBase.open(id);
       embeddings = kb.store.embedder.id;
+      answer = createAnswerEngine(kb).id;
       const chunks = await kb.store.countChunks();
       const documents = chunks ? (await kb.list()).length : 0;
       if (!chunks) problems.push(`persona ${id} has no documents`);
@@ -40,14 +47,17 @@ export async function health(): Promise<Health> {
         accent: p.theme.accent,
         documents,
         chunks,
+        tts: Object.fromEntries(p.languages.map((lang) => [lang, createTtsEngine(p.voice, lang).id])),
       });
     } catch (err) {
       problems.push(`persona ${id}: ${(err as Error).message}`);
     }
   }
+  const media = await configuredMediaEngines();
+  problems.push(...media.problems);
   return {
     status: problems.length ? "degraded" : "ok",
-    engines: { embeddings, retrieval: "lancedb-hybrid-rrf" },
+    engines: { embeddings, retrieval: "lancedb-hybrid-rrf", answer, asr: media.asr, lipsync: media.lipsync },
     personas,
     problems,
   };

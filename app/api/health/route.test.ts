@@ -18,7 +18,14 @@ describe("GET /api/health", () => {
     const res = await GET();
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body.engines).toEqual({ embeddings: "hashed-ngram-v1-384", retrieval: "lancedb-hybrid-rrf" });
+    expect(body.engines).toEqual({
+      embeddings: "hashed-ngram-v1-384",
+      retrieval: "lancedb-hybrid-rrf",
+      answer: "extractive",
+      asr: "pocketsphinx",
+      lipsync: "viseme",
+    });
+    expect(body.personas.find((p: { id: string }) => p.id === "support").tts).toEqual({ en: "flite", zh: "espeak-ng" });
     expect(body.personas.map((p: { id: string }) => p.id)).toEqual(["support", "triage"]);
     expect(body.status).toBe("degraded");
     expect(body.problems).toContain("persona triage has no documents");
