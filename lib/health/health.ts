@@ -1,9 +1,9 @@
 import "server-only";
 import { createAnswerEngine } from "@/lib/answer";
 import { KnowledgeBase } from "@/lib/knowledge";
-import { configuredMediaEngines } from "@/lib/media/media-service";
+import { configuredMediaEngines } from "@/lib/media/engines";
 import { listPersonaIds } from "@/lib/persona/persona";
-import { createTtsEngine } from "@/lib/speech/tts";
+import { ttsChoice } from "@/lib/speech/tts/choice";
 
 export interface PersonaHealth {
   id: string;
@@ -47,7 +47,7 @@ export async function health(): Promise<Health> {
         accent: p.theme.accent,
         documents,
         chunks,
-        tts: Object.fromEntries(p.languages.map((lang) => [lang, createTtsEngine(p.voice, lang).id])),
+        tts: Object.fromEntries(p.languages.map((lang) => [lang, ttsChoice(p.voice, lang).engine])),
       });
     } catch (err) {
       problems.push(`persona ${id}: ${(err as Error).message}`);

@@ -23,9 +23,9 @@ export interface OnnxEmbeddingModelStatus {
  * `dtype` asks for those weights only; otherwise either file will do.
  */
 export function onnxEmbeddingModelStatus(dir: string, dtype?: EmbeddingDtype): OnnxEmbeddingModelStatus {
-  const missing = CONFIG_FILES.filter((f) => !existsSync(path.join(dir, f)));
+  const missing = CONFIG_FILES.filter((f) => !existsSync(path.join(/*turbopackIgnore: true*/ dir, f)));
   const candidates = dtype ? [dtype] : (Object.keys(WEIGHTS) as EmbeddingDtype[]);
-  const found = candidates.find((d) => existsSync(path.join(dir, WEIGHTS[d])));
+  const found = candidates.find((d) => existsSync(path.join(/*turbopackIgnore: true*/ dir, WEIGHTS[d])));
   if (!found) missing.push(candidates.map((d) => WEIGHTS[d]).join(" or "));
   return { ok: missing.length === 0, dtype: found, missing };
 }
@@ -190,9 +190,9 @@ function folderPrefixes(modelDir: string): EmbeddingPrefixes {
 
 /** The parsed object, or undefined when the file is absent or not valid JSON. */
 function readJson(file: string): Record<string, unknown> | undefined {
-  if (!existsSync(file)) return undefined;
+  if (!existsSync(/*turbopackIgnore: true*/ file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    return JSON.parse(readFileSync(/*turbopackIgnore: true*/ file, "utf8")) as Record<string, unknown>;
   } catch {
     return undefined;
   }

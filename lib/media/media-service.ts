@@ -7,7 +7,7 @@ import { VisemeRenderer } from "@/lib/avatar/viseme-renderer";
 import { Wav2LipEngine } from "@/lib/avatar/wav2lip-engine";
 import { env, projectPath } from "@/lib/config/env";
 import { type Lang, loadPersona } from "@/lib/persona/persona";
-import { createAsrEngine, PocketsphinxAsrEngine } from "@/lib/speech/asr";
+import { createAsrEngine } from "@/lib/speech/asr";
 import { createTtsEngine, synthesizeSentences, type WarmableTtsEngine } from "@/lib/speech/tts";
 import type { AsrEngine, PcmAudio, Transcript } from "@/lib/speech/types";
 import { mouthTrack } from "@/lib/speech/visemes";
@@ -37,29 +37,6 @@ export interface SpeakOptions {
   signal?: AbortSignal;
   /** Another portrait than the persona's own (e.g. a photo an admin is trying out). */
   avatar?: PreparedAvatar;
-}
-
-/**
- * Which media engines this configuration serves with, without loading any: for /api/health and start-up logs.
- * Speech recognition also reports whether its default engine is installed.
- */
-export async function configuredMediaEngines(): Promise<{ asr: string; lipsync: string; problems: string[] }> {
-  const e = env();
-  const problems: string[] = [];
-  const asrEngine = await createAsrEngine({
-    engine: e.ASR_ENGINE,
-    whisper: { modelDir: projectPath(e.ASR_WHISPER_DIR) },
-  });
-  if (asrEngine instanceof PocketsphinxAsrEngine) {
-    await asrEngine.check().catch((err: Error) => problems.push(`speech recognition: ${err.message}`));
-  }
-  const wav2lip =
-    e.LIPSYNC_ENGINE === "wav2lip" || (e.LIPSYNC_ENGINE === "auto" && existsSync(projectPath(e.LIPSYNC_MODEL_PATH)));
-  return {
-    asr: asrEngine.id,
-    lipsync: wav2lip ? `wav2lip:${path.basename(e.LIPSYNC_MODEL_PATH)}` : "viseme",
-    problems,
-  };
 }
 
 /**

@@ -5,6 +5,7 @@ import { normaliseForSpeech, splitSentences } from "@/lib/speech/normalise";
 import { EspeakTtsEngine } from "@/lib/speech/tts/espeak-engine";
 import { FliteTtsEngine } from "@/lib/speech/tts/flite-engine";
 import type { Speech, TtsEngine, TtsOptions } from "@/lib/speech/types";
+import { type TtsEngineName, ttsChoice } from "./choice";
 
 export { EspeakTtsEngine } from "@/lib/speech/tts/espeak-engine";
 export { FLITE_VOICES, FliteTtsEngine } from "@/lib/speech/tts/flite-engine";
@@ -18,27 +19,17 @@ export interface WarmableTtsEngine extends TtsEngine {
 /*
  * Engines by persona `voice.engine`. Piper VITS voices (ONNX, run on onnxruntime-node from `models/`) plug in here
  * as a third entry once `models:pull` can install them; until then a persona naming an unknown engine is served by
- * the language's default below, and `engine.id` on every Speech says which engine that was.
+ * the language's default (see ./choice), and `engine.id` on every Speech says which engine that was.
  */
-const ENGINES: Record<string, (voice: string | undefined) => WarmableTtsEngine> = {
+const ENGINES: Record<TtsEngineName, (voice: string | undefined) => WarmableTtsEngine> = {
   flite: (voice) => new FliteTtsEngine({ voice }),
   "espeak-ng": (voice) => new EspeakTtsEngine({ voice }),
 };
 
-/** flite is the clearer English voice (pocketsphinx understands ~83% of its words, ~0% of espeak-ng's). */
-const DEFAULT_ENGINE: Record<Lang, string> = { en: "flite", zh: "espeak-ng" };
-
-/**
- * The engine for a persona's voice in one language: the named engine and voice when it speaks `lang`, otherwise the
- * language's default engine with its default voice (a flite persona answering in Chinese gets espeak-ng).
- */
+/** The engine for a persona's voice in one language (see `ttsChoice`). */
 export function createTtsEngine(voice: { engine: string; id: string }, lang: Lang): WarmableTtsEngine {
-  const make = ENGINES[voice.engine];
-  if (make) {
-    const engine = make(voice.id);
-    if (engine.languages.includes(lang)) return engine;
-  }
-  return ENGINES[DEFAULT_ENGINE[lang]]!(undefined);
+  const choice = ttsChoice(voice, lang);
+  return ENGINES[choice.engine](choice.voice);
 }
 
 /**
