@@ -24,7 +24,10 @@ try {
   console.log(formatAsrBench("pocketsphinx", await benchAsr(new PocketsphinxAsrEngine())));
 
   console.log("\n== avatar preparation ==");
-  const prep = await benchAvatarPrepare(path.join(fixtures, "avatars/usnavy_grace_hopper_matplotlib_512x600.jpg"), "knowledge");
+  const prep = await benchAvatarPrepare(
+    path.join(fixtures, "avatars/usnavy_grace_hopper_matplotlib_512x600.jpg"),
+    "knowledge",
+  );
   console.log(
     `photo 512x600: landmarks ${prep.landmarkMs.toFixed(0)} ms (first ${prep.firstLandmarkMs.toFixed(0)} ms incl. model load), ` +
       `prepare cold ${prep.prepareColdMs.toFixed(0)} ms, cached ${prep.prepareCachedMs.toFixed(1)} ms; artwork cold ${prep.artworkColdMs.toFixed(0)} ms`,
@@ -32,7 +35,10 @@ try {
 
   console.log("\n== lip-sync: viseme renderer ==");
   for (const persona of ["triage", "support"]) {
-    const avatar = await prepareAvatarFromPersona(persona, { knowledgeDir: "knowledge", cacheDir: path.join(dir, "avatars") });
+    const avatar = await prepareAvatarFromPersona(persona, {
+      knowledgeDir: "knowledge",
+      cacheDir: path.join(dir, "avatars"),
+    });
     const r = await benchVisemeRenderer(avatar);
     console.log(
       `${persona}: ${Math.round(r.framesPerSecondPerCore).toLocaleString("en")} frames/s per core (steady), warm-up ${r.warmMs.toFixed(0)} ms, ` +

@@ -1,4 +1,5 @@
 import "server-only";
+import { toAppError } from "@/lib/errors";
 import type { KnowledgeBase, SearchResult } from "@/lib/knowledge";
 import { detectLang } from "@/lib/knowledge/text";
 import type { Lang } from "@/lib/persona/persona";
@@ -7,7 +8,7 @@ import { AnswerCache } from "./answer-cache";
 import type { FaqMatcher } from "./faq";
 import { recordKnowledgeGap } from "./knowledge-gaps";
 import type { SessionMemory } from "./session-memory";
-import type { AnswerEngine, Passage } from "./types";
+import type { AnswerEngine, AnswerRequest, Passage } from "./types";
 
 export type SafetyScreenFn = (text: string, lang: Lang) => SafetyResult;
 
@@ -23,6 +24,8 @@ export interface AnswerResult {
   answer: string;
   citations: Citation[];
   engine: string;
+  /** Why the configured engine did not answer, when another stood in for it. */
+  degraded?: string;
   /** What answered: the safety escalation, the curated FAQ, the answer cache, an engine, or the refusal. */
   via: "safety" | "faq" | "cache" | "engine" | "refusal";
   safety: { level: SafetyLevel; message: string };
@@ -62,6 +65,7 @@ export class AnswerService {
   constructor(
     private readonly kb: KnowledgeBase,
     private readonly engine: AnswerEngine,
+    private readonly fallback: AnswerEngine,
     private readonly faq: FaqMatcher,
     private readonly sessions: SessionMemory,
     private readonly screen: SafetyScreenFn | null,
@@ -172,13 +176,10 @@ export class AnswerService {
     let cited: number[] = [];
     let stopReason = "complete";
     let engineId = this.engine.id;
-    for await (const ev of this.engine.answer({
-      question,
-      lang,
-      persona,
-      passages,
-      history: session?.turns ?? [],
-      signal: options.signal,
+    let degraded: string | undefined;
+    const request = { question, lang, persona, passages, history: session?.turns ?? [], signal: options.signal };
+    for await (const ev of this.answerWithFallback(request, (why) => {
+      degraded = why;
     })) {
       if (ev.type === "delta") {
         text += ev.text;
@@ -203,11 +204,30 @@ export class AnswerService {
       answer: text + disclaimer,
       citations,
       engine: engineId,
+      degraded,
       via: "engine",
       safety: { level: verdict.level, message: verdict.message },
       abstained: false,
       confidence: found.confidence,
     });
+  }
+
+  /**
+   * The engine's answer; if a language model fails before saying anything (not installed, crashed, busy), the
+   * extractive engine answers instead and `onDegraded` gets the reason: nobody is left without an answer.
+   */
+  private async *answerWithFallback(request: AnswerRequest, onDegraded: (why: string) => void) {
+    let said = false;
+    try {
+      for await (const ev of this.engine.answer(request)) {
+        said ||= ev.type === "delta";
+        yield ev;
+      }
+    } catch (err) {
+      if (said || request.signal?.aborted || this.engine.id === this.fallback.id) throw err;
+      onDegraded(`${this.engine.id} failed: ${toAppError(err).message}`);
+      yield* this.fallback.answer(request);
+    }
   }
 
   /** The disclaimer text the first time in a session (or every time without a session), else "". */

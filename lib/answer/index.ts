@@ -1,18 +1,52 @@
 import "server-only";
+import { existsSync } from "node:fs";
+import { env, projectPath } from "@/lib/config/env";
 import { KnowledgeBase } from "@/lib/knowledge";
 import { SafetyScreen } from "@/lib/safety";
 import { AnswerService } from "./answer-service";
 import { ExtractiveAnswerEngine } from "./extractive-engine";
 import { FaqMatcher } from "./faq";
+import { LlamaCppEngine } from "./llm/llama-cpp-engine";
+import { RemoteChatEngine } from "./llm/remote-engine";
 import { InMemorySessionMemory, type SessionMemory } from "./session-memory";
 import type { AnswerEngine } from "./types";
 
 export type { AnswerResult, AnswerStreamEvent, Citation } from "./answer-service";
 export { AnswerService };
 
-/** The best engine installed for this knowledge base: the extractive engine needs nothing. */
+/** One language model per process, shared by every persona and session (it batches their answers). */
+let sharedLlm: AnswerEngine | null = null;
+
+function languageModel(): AnswerEngine | null {
+  const e = env();
+  const modelPath = projectPath(e.LLM_MODEL_PATH);
+  const remote = e.LLM_ENGINE === "remote" || (e.LLM_ENGINE === "auto" && !!e.LLM_BASE_URL);
+  const local = e.LLM_ENGINE === "llama-cpp" || (e.LLM_ENGINE === "auto" && !remote && existsSync(modelPath));
+  if (!remote && !local) return null;
+  sharedLlm ??= remote
+    ? new RemoteChatEngine({
+        baseUrl: e.LLM_BASE_URL ?? "http://127.0.0.1:8080/v1",
+        model: e.LLM_MODEL,
+        apiKey: e.LLM_API_KEY,
+        maxTokens: e.LLM_MAX_TOKENS,
+        temperature: e.LLM_TEMPERATURE,
+      })
+    : new LlamaCppEngine({
+        modelPath,
+        gpu: e.LLM_GPU === "auto" ? "auto" : false,
+        threads: e.LLM_THREADS,
+        sequences: e.LLM_SEQUENCES,
+        contextSize: e.LLM_CONTEXT_SIZE ?? null,
+        maxQueue: e.LLM_MAX_QUEUE,
+        maxTokens: e.LLM_MAX_TOKENS,
+        temperature: e.LLM_TEMPERATURE,
+      });
+  return sharedLlm;
+}
+
+/** The configured engine for this knowledge base: a language model when one is configured, else extractive. */
 export function createAnswerEngine(kb: KnowledgeBase): AnswerEngine {
-  return new ExtractiveAnswerEngine((q) => kb.retriever.expand(q));
+  return languageModel() ?? new ExtractiveAnswerEngine((q) => kb.retriever.expand(q));
 }
 
 export async function createAnswerService(
@@ -23,6 +57,7 @@ export async function createAnswerService(
   return new AnswerService(
     kb,
     options.engine ?? createAnswerEngine(kb),
+    new ExtractiveAnswerEngine((q) => kb.retriever.expand(q)),
     await FaqMatcher.load(personaId),
     options.sessions ?? new InMemorySessionMemory(),
     (await SafetyScreen.forPersona(kb.persona))?.check ?? null,

@@ -24,6 +24,26 @@ const EnvSchema = z.object({
   MODELS_DIR: z.string().default("models"),
   /** Model host, or an internal mirror with the same layout (`<repo>/resolve/<revision>/<path>`). */
   MODELS_BASE_URL: z.string().url().default("https://huggingface.co"),
+  /**
+   * Answer engine: `auto` uses a remote OpenAI-compatible server when LLM_BASE_URL is set, else the GGUF at
+   * LLM_MODEL_PATH when it exists, else the extractive engine (needs no model).
+   */
+  LLM_ENGINE: z.enum(["auto", "extractive", "llama-cpp", "remote"]).default("auto"),
+  LLM_MODEL_PATH: z.string().default("models/llm/qwen2.5-1.5b-instruct-q4_k_m.gguf"),
+  LLM_GPU: z.enum(["auto", "off"]).default("auto"),
+  /** CPU threads for llama.cpp; default the machine's core count (more threads than cores is far slower). */
+  LLM_THREADS: z.coerce.number().int().positive().optional(),
+  /** Answers generated at once on the one loaded model (continuous batching over context sequences). */
+  LLM_SEQUENCES: z.coerce.number().int().positive().default(4),
+  LLM_CONTEXT_SIZE: z.coerce.number().int().positive().optional(),
+  /** Answers that may wait for a free sequence before new ones are refused as busy. */
+  LLM_MAX_QUEUE: z.coerce.number().int().nonnegative().default(32),
+  LLM_MAX_TOKENS: z.coerce.number().int().positive().default(256),
+  LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
+  /** An OpenAI-compatible API root, e.g. http://gpu-box:8000/v1 (llama.cpp server, vLLM, Ollama). */
+  LLM_BASE_URL: z.string().url().optional(),
+  LLM_MODEL: z.string().default("default"),
+  LLM_API_KEY: z.string().optional(),
   /** Speech recognition: `auto` uses Whisper when its model folder is installed, else pocketsphinx. */
   ASR_ENGINE: z.enum(["auto", "whisper", "pocketsphinx"]).default("auto"),
   ASR_WHISPER_DIR: z.string().default("models/asr/whisper-base"),

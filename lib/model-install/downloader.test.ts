@@ -19,7 +19,10 @@ function modelHost(opts: { lie?: boolean } = {}) {
   const server = createServer((req, res) => {
     const url = req.url ?? "";
     if (url.includes("/resolve/main/model.bin")) {
-      res.writeHead(302, { location: "/cdn/model.bin", "x-linked-etag": `"${opts.lie ? "0".repeat(64) : sha256(big)}"` });
+      res.writeHead(302, {
+        location: "/cdn/model.bin",
+        "x-linked-etag": `"${opts.lie ? "0".repeat(64) : sha256(big)}"`,
+      });
       return res.end();
     }
     if (url === "/cdn/model.bin") {
@@ -90,7 +93,9 @@ describe("model downloads (against a local HTTP server)", () => {
     const liar = modelHost({ lie: true });
     const url = await listen(liar.server);
     const dest = path.join(dir, "d", "model.bin");
-    await expect(downloadFile({ url: `${url}/org/repo/resolve/main/model.bin`, dest })).rejects.toThrow(/sha256 mismatch/);
+    await expect(downloadFile({ url: `${url}/org/repo/resolve/main/model.bin`, dest })).rejects.toThrow(
+      /sha256 mismatch/,
+    );
     await expect(stat(`${dest}.part`)).rejects.toThrow();
     await expect(stat(dest)).rejects.toThrow();
     liar.server.close();

@@ -37,7 +37,10 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadOutco
     ? { algorithm: "sha256", value: opts.sha256.toLowerCase() }
     : await serverChecksum(opts.url, opts.signal);
   if (!expected) {
-    throw new AppError("unprocessable", `${opts.url}: no checksum is pinned and the server sent none; refusing an unverified file`);
+    throw new AppError(
+      "unprocessable",
+      `${opts.url}: no checksum is pinned and the server sent none; refusing an unverified file`,
+    );
   }
   if ((await sizeOf(opts.dest)) !== null && (await checksumOf(opts.dest, expected.algorithm)) === expected.value) {
     return "present";
@@ -79,10 +82,15 @@ async function request(url: string, init: RequestInit): Promise<Response> {
     res = await fetch(url, { redirect: "follow", ...init });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new AppError("unavailable", `cannot reach ${new URL(url).host} (${cause}): offline or blocked`, { cause: err });
+    throw new AppError("unavailable", `cannot reach ${new URL(url).host} (${cause}): offline or blocked`, {
+      cause: err,
+    });
   }
   if (!res.ok && res.status !== 206 && !(init.redirect === "manual" && res.status >= 300 && res.status < 400)) {
-    throw new AppError(res.status === 404 ? "not_found" : "unavailable", `${url}: HTTP ${res.status} ${res.statusText}`);
+    throw new AppError(
+      res.status === 404 ? "not_found" : "unavailable",
+      `${url}: HTTP ${res.status} ${res.statusText}`,
+    );
   }
   return res;
 }
