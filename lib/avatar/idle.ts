@@ -1,14 +1,4 @@
-/** Small seeded PRNG (mulberry32): idle motion must replay identically for the same seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "@/lib/random";
 
 /** FNV-1a over 32-bit values, to derive a per-utterance seed. */
 export function hashSeed(values: Iterable<number>): number {
@@ -51,7 +41,7 @@ function envelope(t: number, up: number, hold: number, down: number): number {
  * raises on speech only.
  */
 export function idleTrack(frames: number, fps: number, seed: number, openness: ArrayLike<number>): IdleTrack {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const between = ([lo, hi]: [number, number]) => lo + random() * (hi - lo);
   const blink = new Float32Array(frames);
   const brow = new Float32Array(frames);

@@ -2,6 +2,7 @@ import "server-only";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import onnxProto, { type onnx as Onnx } from "onnx-proto";
+import { seededRandom } from "@/lib/random";
 
 // onnx-proto is CommonJS with a single `module.exports` object: Node's ESM loader only sees the default export.
 const { onnx } = onnxProto;
@@ -113,7 +114,7 @@ function bertTokenizer(tokens: string[]): unknown {
  * interface (int64 [batch, sequence] in, float [batch, sequence, dim] out) with no layers in between.
  */
 function tinySentenceGraph(vocabSize: number, dim: number, seed: number): Uint8Array {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const wordTable = Float32Array.from({ length: vocabSize * dim }, () => random() * 2 - 1);
   // Special tokens sit in every text: small vectors keep them from pulling unrelated texts together.
   for (let i = 0; i < SPECIAL_TOKENS.length * dim; i++) wordTable[i]! *= 0.05;
@@ -170,17 +171,5 @@ function valueInfo(name: string, elemType: number, dims: (number | string)[]): O
         shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
       },
     },
-  };
-}
-
-/** A small seeded PRNG: the same seed always writes the same weights. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import { writeFile } from "node:fs/promises";
+import { seededRandom } from "@/lib/random";
 
 /**
  * Writes tiny llama-architecture GGUF v3 files with random weights, so the LLM engine's whole path (worker,
@@ -121,18 +122,6 @@ class Sink {
   }
 }
 
-/** mulberry32: small, fast and seedable, which is all random test weights need. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const f32Scratch = new Float32Array(1);
 const u32Scratch = new Uint32Array(f32Scratch.buffer);
 
@@ -214,7 +203,7 @@ export function tinyGguf(options: Partial<TinyGgufOptions> = {}): Buffer {
     meta.push(["tokenizer.chat_template", { type: ValueType.STRING, value: o.chatTemplate }]);
   const kept = meta.filter(([key]) => !o.omitKeys.includes(key));
 
-  const random = rng(o.seed);
+  const random = seededRandom(o.seed);
   // Uniform in [-s, s]; s ~ 1/sqrt(fan-in) keeps activations in a sane range through the layers.
   const weights = (n: number, fanIn: number) => {
     const s = 1 / Math.sqrt(fanIn);
