@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { AppError } from "@/lib/errors";
+
+const MAX_WAV_BYTES = 10 * 1024 * 1024; // ~5 minutes of 16 kHz mono PCM16
+const MAX_JSON_BYTES = 16 * 1024;
+
+export const TextTurnSchema = z.object({
+  sessionId: z
+    .string()
+    .regex(/^[\w-]{1,64}$/)
+    .optional(),
+  text: z.string().trim().min(1, "text is empty").max(2000, "text is longer than 2,000 characters"),
+});
+
+const SessionParam = z
+  .string()
+  .regex(/^[\w-]{1,64}$/)
+  .optional();
+
+export interface ParsedTurn {
+  sessionId?: string;
+  text?: string;
+  wav?: Uint8Array;
+}
+
+/** A JSON body `{ sessionId?, text }`, or a WAV body with `?sessionId=`; anything else is refused clearly. */
+export async function parseTurnRequest(req: Request): Promise<ParsedTurn> {
+  const type = req.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+  const length = Number(req.headers.get("content-length") ?? "0");
+  if (type === "audio/wav" || type === "audio/wave" || type === "audio/x-wav") {
+    if (length > MAX_WAV_BYTES) throw new AppError("payload_too_large", "the recording is over 10 MB");
+    const session = SessionParam.safeParse(new URL(req.url).searchParams.get("sessionId") ?? undefined);
+    if (!session.success) throw new AppError("bad_request", "sessionId must be 1-64 letters, digits, _ or -");
+    const wav = new Uint8Array(await req.arrayBuffer());
+    if (wav.length > MAX_WAV_BYTES) throw new AppError("payload_too_large", "the recording is over 10 MB");
+    return { sessionId: session.data, wav };
+  }
+  if (type === "application/json") {
+    if (length > MAX_JSON_BYTES) throw new AppError("payload_too_large", "the request body is over 16 KB");
+    const body = await req.json().catch(() => {
+      throw new AppError("bad_request", "the body is not valid JSON");
+    });
+    const parsed = TextTurnSchema.safeParse(body);
+    if (!parsed.success) throw new AppError("bad_request", parsed.error.issues[0]?.message ?? "invalid turn");
+    return parsed.data;
+  }
+  throw new AppError("unsupported_media_type", 'send application/json {"text"} or an audio/wav recording');
+}

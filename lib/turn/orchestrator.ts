@@ -1,0 +1,229 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import type { AnswerResult, AnswerService } from "@/lib/answer";
+import { AppError, toAppError } from "@/lib/errors";
+import { detectLang } from "@/lib/knowledge/text";
+import type { SpokenSentence } from "@/lib/media/media-service";
+import type { Lang } from "@/lib/persona/persona";
+import type { Transcript } from "@/lib/speech/types";
+import { encodeWav } from "@/lib/speech/wav";
+import type { TurnEvent } from "./events";
+import { SentenceBuffer } from "./sentence-buffer";
+
+/** What a turn needs from the media stages: the in-process MediaService or a media worker process. */
+export interface TurnMedia {
+  transcribe(wav: Uint8Array, lang?: Lang, signal?: AbortSignal): Promise<Transcript>;
+  speak(personaId: string, text: string, options: { lang: Lang; signal?: AbortSignal }): AsyncIterable<SpokenSentence>;
+}
+
+export interface TurnRequest {
+  personaId: string;
+  sessionId?: string;
+  text?: string;
+  wav?: Uint8Array;
+  /** The client went away: stop everything for this turn. */
+  signal?: AbortSignal;
+}
+
+export interface TurnDeps {
+  media: TurnMedia;
+  answers: (personaId: string) => Promise<AnswerService>;
+  /** Engine ids for the done event when a stage did not run (text turns have no ASR). */
+  lipsyncEngine: string;
+}
+
+/** Events of one turn, pushed by two concurrent tasks (answer text, speech) and read by one consumer. */
+class EventQueue {
+  private readonly items: TurnEvent[] = [];
+  private wake: (() => void) | null = null;
+  private open = 0;
+  private failure: unknown;
+
+  push(e: TurnEvent): void {
+    this.items.push(e);
+    this.wake?.();
+  }
+
+  /** Runs a producer; the queue ends when every producer has finished, and rethrows the first failure. */
+  run(task: Promise<void>): void {
+    this.open++;
+    task
+      .catch((err) => {
+        this.failure ??= err;
+      })
+      .finally(() => {
+        this.open--;
+        this.wake?.();
+      });
+  }
+
+  async *drain(): AsyncGenerator<TurnEvent> {
+    for (;;) {
+      const next = this.items.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (this.open === 0) {
+        if (this.failure) throw this.failure;
+        return;
+      }
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = null;
+    }
+  }
+}
+
+/**
+ * One spoken or typed question through the whole pipeline, as a stream of turn events: transcript, safety, sources,
+ * answer text, and per sentence its audio and lip-sync frames. Speech of sentence 1 overlaps the writing of
+ * sentence 2. A new turn in the same session cancels the one still speaking (barge-in); sessions never see each
+ * other's events because every turn has its own stream.
+ */
+export class TurnOrchestrator {
+  private readonly speaking = new Map<string, AbortController>();
+
+  constructor(private readonly deps: TurnDeps) {}
+
+  async *run(request: TurnRequest): AsyncGenerator<TurnEvent> {
+    const t0 = performance.now();
+    const since = () => Math.round(performance.now() - t0);
+    const sessionId = request.sessionId ?? randomUUID();
+    const turnId = randomUUID();
+    const controller = new AbortController();
+    this.speaking.get(sessionId)?.abort(new AppError("bad_request", "a newer turn in this session took over"));
+    this.speaking.set(sessionId, controller);
+    const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
+    const timings = { asrMs: 0, retrieveMs: 0, firstTextMs: 0, firstAudioMs: 0, firstVideoMs: 0, totalMs: 0 };
+    const engines = { asr: "none", llm: "none", tts: "none", lipsync: this.deps.lipsyncEngine };
+
+    try {
+      yield { type: "turn", turnId, sessionId };
+      if (!request.text?.trim() && !request.wav) throw new AppError("bad_request", "a turn needs text or audio");
+
+      let question = request.text?.trim() ?? "";
+      let lang: Lang = detectLang(question);
+      if (request.wav) {
+        const transcript = await this.deps.media.transcribe(request.wav, undefined, signal);
+        timings.asrMs = since();
+        engines.asr = transcript.engine;
+        question = transcript.text;
+        lang = transcript.lang;
+      }
+      yield { type: "transcript", text: question, lang };
+
+      const service = await this.deps.answers(request.personaId);
+      const queue = new EventQueue();
+      const sentences: string[] = [];
+      const speaker: { wake: (() => void) | null } = { wake: null };
+      let answerEnded = false;
+      let result: AnswerResult | undefined;
+
+      // Task 1: the answer, streamed; completed sentences are handed to the speaker as they appear.
+      queue.run(
+        (async () => {
+          const buffer = new SentenceBuffer();
+          try {
+            for await (const ev of service.ask(question, { sessionId, lang, signal })) {
+              if (ev.type === "safety") queue.push({ type: "safety", level: ev.level, message: ev.message });
+              else if (ev.type === "sources") {
+                queue.push({
+                  type: "sources",
+                  sources: ev.sources.map(({ n, docId, title, page, snippet }) => ({ n, docId, title, page, snippet })),
+                });
+              } else if (ev.type === "text") {
+                timings.firstTextMs ||= since();
+                queue.push({ type: "text", delta: ev.delta });
+                sentences.push(...buffer.push(ev.delta));
+                speaker.wake?.();
+              } else result = ev.result;
+            }
+            sentences.push(...buffer.flush());
+          } finally {
+            answerEnded = true;
+            speaker.wake?.();
+          }
+        })(),
+      );
+
+      // Task 2: speech and frames, one sentence after another, while the answer goes on.
+      queue.run(
+        (async () => {
+          let startMs = 0;
+          let seq = 0;
+          for (let i = 0; ; i++) {
+            while (i >= sentences.length && !answerEnded) await new Promise<void>((r) => (speaker.wake = r));
+            const sentence = sentences[i];
+            if (sentence === undefined || signal.aborted) return;
+            try {
+              for await (const s of this.deps.media.speak(request.personaId, sentence, { lang, signal })) {
+                engines.tts = s.engines.tts;
+                engines.lipsync = s.engines.lipsync;
+                timings.firstAudioMs ||= since();
+                queue.push({
+                  type: "audio",
+                  seq,
+                  mime: "audio/wav",
+                  data: Buffer.from(encodeWav(s.audio)).toString("base64"),
+                  startMs: startMs + s.startMs,
+                  durationMs: Math.round(s.durationMs),
+                });
+                if (s.frames.length) timings.firstVideoMs ||= since();
+                queue.push({
+                  type: "video",
+                  seq,
+                  fps: s.fps,
+                  startMs: startMs + s.startMs,
+                  frames: s.frames.map((f) => ({
+                    f: f.seq,
+                    x: f.box.x,
+                    y: f.box.y,
+                    w: f.box.width,
+                    h: f.box.height,
+                    mime: f.mime,
+                    data: Buffer.from(f.data).toString("base64"),
+                  })),
+                });
+                seq++;
+                startMs += s.durationMs;
+              }
+            } catch (err) {
+              if (signal.aborted) return;
+              // Speech failing must not cost the person the answer: the text keeps coming, without a voice.
+              queue.push({
+                type: "notice",
+                code: "tts_failed",
+                message: `the answer is text only: ${toAppError(err).message}`,
+              });
+              return;
+            }
+          }
+        })(),
+      );
+
+      for await (const ev of queue.drain()) yield ev;
+      const answer = result as AnswerResult | undefined;
+      if (answer?.degraded) yield { type: "notice", code: "llm_fallback", message: answer.degraded };
+      timings.retrieveMs = answer?.timings.retrieveMs ?? 0;
+      timings.totalMs = since();
+      yield {
+        type: "done",
+        timings,
+        engines: { ...engines, llm: answer?.engine ?? "none" },
+        citations: answer?.citations ?? [],
+        abstained: answer?.abstained ?? false,
+        cancelled: signal.aborted,
+      };
+    } catch (err) {
+      if (signal.aborted) {
+        timings.totalMs = since();
+        yield { type: "done", timings, engines, citations: [], abstained: false, cancelled: true };
+        return;
+      }
+      const e = toAppError(err);
+      yield { type: "error", code: e.code, message: e.message };
+    } finally {
+      if (this.speaking.get(sessionId) === controller) this.speaking.delete(sessionId);
+    }
+  }
+}
