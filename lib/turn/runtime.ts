@@ -4,6 +4,7 @@ import { MediaWorkerClient } from "@/lib/media/worker-client";
 import { TurnOrchestrator } from "./orchestrator";
 
 let orchestrator: TurnOrchestrator | null = null;
+let media: MediaWorkerClient | null = null;
 
 /**
  * The web process's turn pipeline: answers in process (they are light), speech and lip-sync in a media worker
@@ -13,7 +14,7 @@ export function turnOrchestrator(): TurnOrchestrator {
   if (!orchestrator) {
     const services = new Map<string, Promise<AnswerService>>();
     orchestrator = new TurnOrchestrator({
-      media: new MediaWorkerClient(),
+      media: mediaWorker(),
       answers: (personaId) => {
         let s = services.get(personaId);
         if (!s) {
@@ -27,4 +28,14 @@ export function turnOrchestrator(): TurnOrchestrator {
     });
   }
   return orchestrator;
+}
+
+function mediaWorker(): MediaWorkerClient {
+  media ??= new MediaWorkerClient();
+  return media;
+}
+
+/** Starts the media worker and has it load every engine and draw each persona's avatar before the first turn. */
+export async function warmTurnPipeline(personaIds: string[]): Promise<void> {
+  await mediaWorker().warm(personaIds);
 }
