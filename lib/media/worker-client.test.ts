@@ -29,6 +29,13 @@ describe("media worker process (real child process over IPC)", () => {
     expect(b[0]?.engines.tts).toBe("espeak-ng");
   });
 
+  it("hands out the prepared portrait the frames are drawn on", async () => {
+    const avatar = await client.avatar("triage");
+    expect(avatar).toMatchObject({ landmarkSource: "declared", mime: "image/png" });
+    expect(avatar.image.length).toBeGreaterThan(1000);
+    expect(avatar.mouth.y).toBeGreaterThan(avatar.leftEye.y);
+  });
+
   it("transcribes a WAV upload", async () => {
     const t = await client.transcribe(new Uint8Array(await readFile(FIXTURE)));
     expect(t.text).toBe("go forward ten meters");

@@ -1,6 +1,7 @@
 import "server-only";
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
+import type { PreparedAvatar } from "@/lib/avatar/types";
 import { AppError, type ErrorCode, ErrorCodes } from "@/lib/errors";
 import type { Lang } from "@/lib/persona/persona";
 import type { Transcript } from "@/lib/speech/types";
@@ -96,6 +97,14 @@ export class MediaWorkerClient {
       if (m.type === "transcript") return m.transcript;
     }
     throw new AppError("internal", "the media worker ended a transcription without a transcript");
+  }
+
+  /** The persona's prepared portrait: the still the page draws and the boxes its frame patches land in. */
+  async avatar(personaId: string): Promise<PreparedAvatar> {
+    for await (const m of this.request({ type: "avatar", id: this.nextId++, personaId })) {
+      if (m.type === "avatar") return m.avatar;
+    }
+    throw new AppError("internal", "the media worker ended an avatar request without an avatar");
   }
 
   async warm(personaIds: string[]): Promise<void> {

@@ -19,6 +19,8 @@ export function runMediaWorker(): void {
       }
     } else if (msg.type === "transcribe") {
       send({ type: "transcript", id: msg.id, transcript: await media.transcribe(msg.wav, msg.lang, signal) });
+    } else if (msg.type === "avatar") {
+      send({ type: "avatar", id: msg.id, avatar: await media.avatarFor(msg.personaId) });
     } else {
       await media.warm(msg.personaIds);
     }

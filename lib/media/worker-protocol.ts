@@ -1,3 +1,4 @@
+import type { PreparedAvatar } from "@/lib/avatar/types";
 import type { Lang } from "@/lib/persona/persona";
 import type { Transcript } from "@/lib/speech/types";
 import type { SpokenSentence } from "./media-service";
@@ -10,11 +11,13 @@ export type ToMediaWorker =
   | { type: "speak"; id: number; personaId: string; text: string; lang: Lang }
   | { type: "transcribe"; id: number; wav: Uint8Array; lang?: Lang }
   | { type: "warm"; id: number; personaIds: string[] }
+  | { type: "avatar"; id: number; personaId: string }
   | { type: "abort"; id: number };
 
 export type FromMediaWorker =
   | { type: "ready" }
   | { type: "sentence"; id: number; sentence: SpokenSentence }
   | { type: "transcript"; id: number; transcript: Transcript }
+  | { type: "avatar"; id: number; avatar: PreparedAvatar }
   | { type: "end"; id: number }
   | { type: "error"; id: number; code: string; message: string };

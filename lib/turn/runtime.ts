@@ -30,7 +30,7 @@ export function turnOrchestrator(): TurnOrchestrator {
   return orchestrator;
 }
 
-function mediaWorker(): MediaWorkerClient {
+export function mediaWorker(): MediaWorkerClient {
   media ??= new MediaWorkerClient();
   return media;
 }
