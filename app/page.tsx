@@ -1,7 +1,11 @@
+import Link from "next/link";
 import type { CSSProperties } from "react";
 import { health } from "@/lib/health/health";
 
 export const dynamic = "force-dynamic";
+
+/** Personas that have a consult page of their own (app/(consult)). */
+const SURFACES = new Set(["triage", "support"]);
 
 export default async function Home() {
   const h = await health();
@@ -14,7 +18,15 @@ export default async function Home() {
       <section className="cards" aria-label="Consultants">
         {h.personas.map((p) => (
           <article key={p.id} className="card" style={{ "--accent": p.accent } as CSSProperties}>
-            <h2>{p.name}</h2>
+            <h2>
+              {SURFACES.has(p.id) ? (
+                <Link href={`/${p.id}`} className="card__link">
+                  {p.name}
+                </Link>
+              ) : (
+                p.name
+              )}
+            </h2>
             <p>
               {p.title}, {p.organisation}
             </p>

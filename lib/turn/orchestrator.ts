@@ -155,6 +155,8 @@ export class TurnOrchestrator {
             while (i >= sentences.length && !answerEnded) await new Promise<void>((r) => (speaker.wake = r));
             const sentence = sentences[i];
             if (sentence === undefined || signal.aborted) return;
+            // A lone citation or markup has nothing to say.
+            if (!/[\p{L}\p{N}]/u.test(sentence.replace(/\[[\d,，、\s-]+\]|【[\d,，、\s-]+】/g, ""))) continue;
             try {
               for await (const s of this.deps.media.speak(request.personaId, sentence, { lang, signal })) {
                 engines.tts = s.engines.tts;

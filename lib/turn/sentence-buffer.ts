@@ -9,11 +9,12 @@ export class SentenceBuffer {
   push(delta: string): string[] {
     this.text += delta;
     const out: string[] = [];
-    const boundary = /[.!?](?:\s*\[\d+(?:[,，、]\s*\d+)*\])*\s+|[。！？；](?:\s*\[\d+(?:[,，、]\s*\d+)*\])*/g;
+    const boundary =
+      /[.!?](?:\s*\[\d+(?:[,，、]\s*\d+)*\])*\s+(?!\[\d)|[。！？；](?:\s*\[\d+(?:[,，、]\s*\d+)*\])*(?!\s*\[\d)/g;
     let cut = 0;
     for (let m = boundary.exec(this.text); m; m = boundary.exec(this.text)) {
-      // A stop at the very end may still be followed by a citation: wait for more text.
-      if (m.index + m[0].length >= this.text.length && !/\s$/.test(m[0])) break;
+      // A stop at the very end may still be followed by a citation in the next delta: wait for more text.
+      if (m.index + m[0].length >= this.text.length) break;
       const sentence = this.text.slice(cut, m.index + m[0].length).trim();
       if (sentence) out.push(sentence);
       cut = m.index + m[0].length;
