@@ -1,5 +1,5 @@
 /**
- * `npm run models:pull [-- all|llm|embedding|asr|<id> ...]`: installs the recommended models into
+ * `npm run models:pull [-- all|llm|embedding|asr|voice|<id> ...]`: installs the recommended models into
  * MODELS_DIR with progress, checksums and resume. Offline it says so in one line; the default engines keep working.
  */
 import { env, projectPath } from "@/lib/config/env";

@@ -13,7 +13,7 @@ export interface ModelFile {
 
 export interface ModelEntry {
   id: string;
-  kind: "llm" | "embedding" | "asr";
+  kind: "llm" | "embedding" | "asr" | "voice";
   description: string;
   licence: string;
   repo: string;
@@ -59,5 +59,17 @@ export const CATALOG: ModelEntry[] = [
       "onnx/encoder_model_quantized.onnx",
       "onnx/decoder_model_merged_quantized.onnx",
     ].map((p) => ({ path: p, to: `asr/whisper-base/${p}` })),
+  },
+  {
+    id: "piper-en-gb-alba",
+    kind: "voice",
+    description:
+      "Piper VITS voice en_GB-alba-medium, ONNX (~60 MB): persona voice {engine: piper, id: en_GB-alba-medium}",
+    licence: "CC-BY-4.0 (voice data); MIT (Piper)",
+    repo: "rhasspy/piper-voices",
+    revision: "main",
+    files: ["en/en_GB/alba/medium/en_GB-alba-medium.onnx", "en/en_GB/alba/medium/en_GB-alba-medium.onnx.json"].map(
+      (p) => ({ path: p, to: `tts/piper/${p.split("/").pop()}` }),
+    ),
   },
 ];

@@ -153,6 +153,11 @@ function speakRun(worker: EspeakWorker, run: Run): SpeechPart {
       current = { word, syllable: mapped?.syllable, index: 0 };
     } else if (e.type === "phoneme") {
       const id = typeof e.id === "string" ? e.id.trim() : "";
+      // espeak marks a clause pause twice at one position; the second would swallow the next clause's first phoneme.
+      if (!id && (marks[i + 1]?.audio_position ?? totalMs) <= e.audio_position) {
+        closeWord();
+        return;
+      }
       if (current && id) current.startMs ??= e.audio_position;
       const spokenInWord = current && id ? current.index++ : 0;
       phonemes.push({

@@ -4,11 +4,13 @@ import type { Lang } from "@/lib/persona/persona";
 import { normaliseForSpeech, splitSentences } from "@/lib/speech/normalise";
 import { EspeakTtsEngine } from "@/lib/speech/tts/espeak-engine";
 import { FliteTtsEngine } from "@/lib/speech/tts/flite-engine";
+import { PiperTtsEngine } from "@/lib/speech/tts/piper-engine";
 import type { Speech, TtsEngine, TtsOptions } from "@/lib/speech/types";
-import { type TtsEngineName, ttsChoice } from "./choice";
+import { type TtsChoiceOptions, type TtsEngineName, ttsChoice } from "./choice";
 
 export { EspeakTtsEngine } from "@/lib/speech/tts/espeak-engine";
 export { FLITE_VOICES, FliteTtsEngine } from "@/lib/speech/tts/flite-engine";
+export { PiperTtsEngine } from "@/lib/speech/tts/piper-engine";
 
 /** A TTS engine with the two optional start-up hooks both built-in engines have. */
 export interface WarmableTtsEngine extends TtsEngine {
@@ -16,20 +18,38 @@ export interface WarmableTtsEngine extends TtsEngine {
   warmUp(): Promise<void>;
 }
 
-/*
- * Engines by persona `voice.engine`. Piper VITS voices (ONNX, run on onnxruntime-node from `models/`) plug in here
- * as a third entry once `models:pull` can install them; until then a persona naming an unknown engine is served by
- * the language's default (see ./choice), and `engine.id` on every Speech says which engine that was.
- */
-const ENGINES: Record<TtsEngineName, (voice: string | undefined) => WarmableTtsEngine> = {
+/** Engines by persona `voice.engine`; a Piper voice is used only once `models:pull` (or an admin) installed it. */
+const ENGINES: Record<TtsEngineName, (voice: string | undefined, options: TtsChoiceOptions) => WarmableTtsEngine> = {
   flite: (voice) => new FliteTtsEngine({ voice }),
   "espeak-ng": (voice) => new EspeakTtsEngine({ voice }),
+  piper: (voice, options) => new PiperTtsEngine({ voice: voice ?? "", voicesDir: options.piperVoicesDir }),
 };
 
-/** The engine for a persona's voice in one language (see `ttsChoice`). */
-export function createTtsEngine(voice: { engine: string; id: string }, lang: Lang): WarmableTtsEngine {
-  const choice = ttsChoice(voice, lang);
-  return ENGINES[choice.engine](choice.voice);
+/**
+ * The engine for a persona's voice in one language (see `ttsChoice`). When the persona's engine cannot serve (a Piper
+ * voice not installed) the default engine stands in, and its id and every Speech's `engine` name the fallback.
+ */
+export function createTtsEngine(
+  voice: { engine: string; id: string },
+  lang: Lang,
+  options: TtsChoiceOptions = {},
+): WarmableTtsEngine {
+  const choice = ttsChoice(voice, lang, options);
+  const engine = ENGINES[choice.engine](choice.voice, options);
+  return choice.fallback ? standingIn(engine, choice.fallback) : engine;
+}
+
+/**
+ * The engine itself with a different id: built on it (not wrapping it) so it stays that engine to callers
+ * (instanceof, isWarm, warmUp, languages), while the turn's `done` event shows that a fallback served.
+ */
+function standingIn(engine: WarmableTtsEngine, reason: string): WarmableTtsEngine {
+  const id = `${engine.id} (fallback: ${reason})`;
+  const synthesize = async (text: string, options: TtsOptions): Promise<Speech> => ({
+    ...(await engine.synthesize(text, options)),
+    engine: id,
+  });
+  return Object.create(engine, { id: { value: id }, synthesize: { value: synthesize } });
 }
 
 /**
