@@ -1,6 +1,7 @@
 import "server-only";
 import { writeFile } from "node:fs/promises";
 import onnxProto, { type onnx as Onnx } from "onnx-proto";
+import { encodeModel, FLOAT, floatTensor, valueInfo } from "@/lib/testing/onnx-graph";
 
 // onnx-proto is CommonJS with a single `module.exports` object: Node's ESM loader only sees the default export.
 const { onnx } = onnxProto;
@@ -20,27 +21,6 @@ export interface TinyWav2LipShape {
 
 const DEFAULT_SHAPE: TinyWav2LipShape = { mel: "mel", face: "video", output: "output", batch: "batch" };
 
-function floatTensor(name: string, dims: number[], values: Float32Array): Onnx.ITensorProto {
-  return {
-    name,
-    dims,
-    dataType: onnx.TensorProto.DataType.FLOAT,
-    rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
-  };
-}
-
-function valueInfo(name: string, dims: (number | string)[]): Onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType: onnx.TensorProto.DataType.FLOAT,
-        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
-}
-
 /** The model's bytes. `shape` renames the inputs/output and fixes the batch, to test the engine's mapping. */
 export function tinyWav2LipModel(shape: Partial<TinyWav2LipShape> = {}): Uint8Array {
   const { mel, face, output, batch } = { ...DEFAULT_SHAPE, ...shape };
@@ -51,8 +31,8 @@ export function tinyWav2LipModel(shape: Partial<TinyWav2LipShape> = {}): Uint8Ar
 
   const graph: Onnx.IGraphProto = {
     name: "tiny_wav2lip",
-    input: [valueInfo(mel, [batch, 1, 80, 16]), valueInfo(face, [batch, 6, 96, 96])],
-    output: [valueInfo(output, [batch, 3, 96, 96])],
+    input: [valueInfo(mel, FLOAT, [batch, 1, 80, 16]), valueInfo(face, FLOAT, [batch, 6, 96, 96])],
+    output: [valueInfo(output, FLOAT, [batch, 3, 96, 96])],
     initializer: [
       floatTensor("conv_w", [3, 6, 1, 1], convWeights),
       floatTensor("conv_b", [3], new Float32Array([-2, -2, -2])),
@@ -68,13 +48,7 @@ export function tinyWav2LipModel(shape: Partial<TinyWav2LipShape> = {}): Uint8Ar
       { opType: "Sigmoid", input: ["logits"], output: [output] },
     ],
   };
-  const model: Onnx.IModelProto = {
-    irVersion: 7,
-    producerName: "avatar-consult",
-    opsetImport: [{ domain: "", version: 13 }],
-    graph,
-  };
-  return onnx.ModelProto.encode(model).finish();
+  return encodeModel(graph);
 }
 
 export async function writeTinyWav2LipModel(path: string, shape: Partial<TinyWav2LipShape> = {}): Promise<void> {

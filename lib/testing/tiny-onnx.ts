@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import onnxProto, { type onnx as Onnx } from "onnx-proto";
 import { seededRandom } from "@/lib/random";
+import { encodeModel, FLOAT, floatTensor, INT64, valueInfo } from "@/lib/testing/onnx-graph";
 
 // onnx-proto is CommonJS with a single `module.exports` object: Node's ESM loader only sees the default export.
 const { onnx } = onnxProto;
@@ -26,8 +27,6 @@ const SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 const DEFAULT_WORDS = ["the", "a", "is", "of", "and", "to", "in", "my", "how", "what", "password", "login", "reset"];
 /** Han characters are split one per token by BERT's normaliser, so each needs its own entry. */
 const HAN_CHARACTERS = [..."我你他的是不了在有人这个们中大医生病头痛肚子疼发烧密码登录重置忘记怎么"];
-const INT64 = onnx.TensorProto.DataType.INT64;
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
 /** Writes `config.json`, `tokenizer.json`, `tokenizer_config.json` and `onnx/model.onnx` into `dir`. */
 export async function writeTinySentenceModel(dir: string, options: TinySentenceModelOptions = {}): Promise<void> {
@@ -144,32 +143,5 @@ function tinySentenceGraph(vocabSize: number, dim: number, seed: number): Uint8A
       { opType: "Mul", input: ["token_vectors", "mask_column"], output: ["last_hidden_state"] },
     ],
   };
-  const model: Onnx.IModelProto = {
-    irVersion: 7,
-    producerName: "avatar-consult",
-    opsetImport: [{ domain: "", version: 13 }],
-    graph,
-  };
-  return onnx.ModelProto.encode(model).finish();
-}
-
-function floatTensor(name: string, dims: number[], values: Float32Array): Onnx.ITensorProto {
-  return {
-    name,
-    dims,
-    dataType: FLOAT,
-    rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
-  };
-}
-
-function valueInfo(name: string, elemType: number, dims: (number | string)[]): Onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
+  return encodeModel(graph);
 }

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import onnxProto, { type onnx as Onnx } from "onnx-proto";
 import { seededRandom } from "@/lib/random";
+import { BOOL, encodeModel, FLOAT, floatTensor, INT64, int64Tensor, valueInfo } from "@/lib/testing/onnx-graph";
 
 // onnx-proto is CommonJS with a single `module.exports` object: Node's ESM loader only sees the default export.
 const { onnx } = onnxProto;
@@ -60,9 +61,6 @@ const MEL_BINS = 80;
 const MEL_FRAMES = 3000;
 const SOURCE_POSITIONS = 1500;
 const TARGET_POSITIONS = 448;
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
-const INT64 = onnx.TensorProto.DataType.INT64;
-const BOOL = onnx.TensorProto.DataType.BOOL;
 const { INT, INTS, GRAPH } = onnx.AttributeProto.AttributeType;
 
 /** The ids a test may want to check against. */
@@ -491,13 +489,7 @@ function decoderGraph(dims: Dims, vocabSize: number, script: Script): Uint8Array
 }
 
 function model(name: string, graphProto: Omit<Onnx.IGraphProto, "name">): Uint8Array {
-  const proto: Onnx.IModelProto = {
-    irVersion: 7,
-    producerName: "avatar-consult",
-    opsetImport: [{ domain: "", version: 13 }],
-    graph: { name, ...graphProto },
-  };
-  return onnx.ModelProto.encode(proto).finish();
+  return encodeModel({ name, ...graphProto });
 }
 
 function node(
@@ -519,29 +511,4 @@ function ints(name: string, values: number[]): Onnx.IAttributeProto {
 
 function graph(name: string, g: Onnx.IGraphProto): Onnx.IAttributeProto {
   return { name, g, type: GRAPH };
-}
-
-function floatTensor(name: string, dims: number[], values: Float32Array): Onnx.ITensorProto {
-  return {
-    name,
-    dims,
-    dataType: FLOAT,
-    rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
-  };
-}
-
-function int64Tensor(name: string, dims: number[], values: number[]): Onnx.ITensorProto {
-  return { name, dims, dataType: INT64, int64Data: values };
-}
-
-function valueInfo(name: string, elemType: number, dims: (number | string)[]): Onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
 }

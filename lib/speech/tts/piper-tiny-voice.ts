@@ -1,12 +1,8 @@
 import "server-only";
 import { mkdir, writeFile } from "node:fs/promises";
-import onnxProto, { type onnx as Onnx } from "onnx-proto";
+import type { onnx as Onnx } from "onnx-proto";
 import { piperVoiceFiles } from "@/lib/speech/tts/choice";
-
-// onnx-proto is CommonJS with a single `module.exports` object: Node's ESM loader only sees the default export.
-const { onnx } = onnxProto;
-const INT64 = onnx.TensorProto.DataType.INT64;
-const FLOAT = onnx.TensorProto.DataType.FLOAT;
+import { encodeModel, FLOAT, floatTensor, INT64, valueInfo } from "@/lib/testing/onnx-graph";
 
 /**
  * Piper's symbol table for espeak voices, in its order (id = index): the specials, punctuation, then the IPA
@@ -132,26 +128,5 @@ function tinyPiperModel(options: TinyPiperVoiceOptions & { hop: number; speakers
     ],
     node: nodes,
   };
-  return onnx.ModelProto.encode({
-    irVersion: 7,
-    producerName: "avatar-consult",
-    opsetImport: [{ domain: "", version: 13 }],
-    graph,
-  }).finish();
-}
-
-function floatTensor(name: string, dims: number[], values: Float32Array): Onnx.ITensorProto {
-  return { name, dims, dataType: FLOAT, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
-}
-
-function valueInfo(name: string, elemType: number, dims: (number | string)[]): Onnx.IValueInfoProto {
-  return {
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: { dim: dims.map((d) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
-  };
+  return encodeModel(graph);
 }
