@@ -2,6 +2,11 @@ import "server-only";
 import path from "node:path";
 import { z } from "zod";
 
+/** An empty value (`ADMIN_EMAIL=`) reads as unset. */
+function emptyAsUnset<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (v === "" ? undefined : v), schema);
+}
+
 /**
  * Every environment variable the project reads, typed and validated in one place.
  * Nothing else in the code base touches `process.env`.
@@ -51,6 +56,20 @@ const EnvSchema = z.object({
   LIPSYNC_ENGINE: z.enum(["auto", "viseme", "wav2lip"]).default("auto"),
   LIPSYNC_MODEL_PATH: z.string().default("models/lipsync/wav2lip.onnx"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /**
+   * next-auth's signing/encryption secret (32+ random bytes, e.g. `openssl rand -base64 33`). When unset, a random
+   * one is generated once and kept in `<DATA_DIR>/auth-secret` (mode 600); set it explicitly for several hosts.
+   */
+  AUTH_SECRET: emptyAsUnset(z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional()),
+  /** The first administrator's sign-in e-mail (with ADMIN_PASSWORD_HASH; admin sign-in is off without both). */
+  ADMIN_EMAIL: emptyAsUnset(z.string().trim().toLowerCase().email().optional()),
+  /**
+   * bcrypt hash of the administrator's password: `node -e "console.log(require('bcryptjs').hashSync('pw', 12))"`.
+   * In a `.env` file escape each `$` as `\$` (Next expands `$`). Checked when signing in, not at start-up.
+   */
+  ADMIN_PASSWORD_HASH: emptyAsUnset(z.string().trim().optional()),
+  /** One knowledge-base upload request (all its files together) larger than this is refused. */
+  KB_MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
