@@ -9,6 +9,8 @@ const PORT = 3210;
 const scratch = mkdtempSync(path.join(tmpdir(), "e2e-"));
 export const ADMIN = { email: "admin@example.org", password: "correct horse battery staple" };
 export const QUESTION_WAV = path.resolve("e2e/.generated/question.wav");
+/** Documents the admin test uploads (written by global-setup with the project's own PDF and DOCX writers). */
+export const UPLOADS = path.resolve("e2e/.generated/uploads");
 
 export default defineConfig({
   testDir: "e2e",
