@@ -145,7 +145,7 @@ export class AnswerService {
     }
 
     // 3. Retrieval, and abstention when the documents do not cover the question.
-    const found = await this.kb.search(question);
+    const found = await this.kb.search(question, { expanded: query });
     timings.retrieveMs = since() - timings.safetyMs;
     const passages = found.results.map(toPassage);
     yield { type: "sources", sources: passages.map((p) => ({ ...citationOf(p), snippet: p.text.slice(0, 240) })) };
@@ -239,10 +239,10 @@ export class AnswerService {
   }
 
   private async citationsFor(docIds: string[]): Promise<Citation[]> {
-    const docs = await this.kb.list();
+    const docs = await this.kb.store.documentsById(docIds);
     return docIds.flatMap((id, i) => {
-      const d = docs.find((x) => x.docId === id);
-      return d ? [{ n: i + 1, docId: d.docId, title: d.title, source: d.source, page: null }] : [];
+      const d = docs.get(id);
+      return d ? [{ n: i + 1, docId: id, title: d.title, source: d.source, page: null }] : [];
     });
   }
 }

@@ -44,9 +44,13 @@ function languageModel(): AnswerEngine | null {
   return sharedLlm;
 }
 
+function extractiveFor(kb: KnowledgeBase): AnswerEngine {
+  return new ExtractiveAnswerEngine((q) => kb.retriever.expand(q));
+}
+
 /** The configured engine for this knowledge base: a language model when one is configured, else extractive. */
 export function createAnswerEngine(kb: KnowledgeBase): AnswerEngine {
-  return languageModel() ?? new ExtractiveAnswerEngine((q) => kb.retriever.expand(q));
+  return languageModel() ?? extractiveFor(kb);
 }
 
 export async function createAnswerService(
@@ -57,7 +61,7 @@ export async function createAnswerService(
   return new AnswerService(
     kb,
     options.engine ?? createAnswerEngine(kb),
-    new ExtractiveAnswerEngine((q) => kb.retriever.expand(q)),
+    extractiveFor(kb),
     await FaqMatcher.load(personaId),
     options.sessions ?? new InMemorySessionMemory(),
     (await SafetyScreen.forPersona(kb.persona))?.check ?? null,

@@ -36,7 +36,7 @@ export async function health(): Promise<Health> {
       embeddings = kb.store.embedder.id;
       answer = createAnswerEngine(kb).id;
       const chunks = await kb.store.countChunks();
-      const documents = chunks ? (await kb.list()).length : 0;
+      const documents = chunks ? await kb.store.countDocuments() : 0;
       if (!chunks) problems.push(`persona ${id} has no documents`);
       const p = kb.persona;
       personas.push({

@@ -11,6 +11,8 @@ export interface SearchFilter {
 
 export interface SearchOptions {
   k?: number;
+  /** The question already expanded (by a caller that needed it first), so it is not expanded twice. */
+  expanded?: ExpandedQuery;
   filter?: SearchFilter;
   maxChunksPerDoc?: number;
 }
@@ -81,7 +83,7 @@ export class HybridRetriever {
     const k = options.k ?? this.defaults.k;
     const perDoc = options.maxChunksPerDoc ?? this.defaults.maxChunksPerDoc;
     const table = await this.store.table();
-    const q = await this.expand(question);
+    const q = options.expanded ?? (await this.expand(question));
     if (!table || !question.trim()) {
       return {
         results: [],

@@ -152,16 +152,28 @@ export class KnowledgeStore {
     return (rows[0]?.doc_hash as string | undefined) ?? null;
   }
 
-  /** Current content hash of each listed document that exists. */
-  async documentHashes(docIds: string[]): Promise<Record<string, string>> {
+  /** Title, source and current content hash of each listed document that exists (one row per document read). */
+  async documentsById(docIds: string[]): Promise<Map<string, { title: string; source: string; hash: string }>> {
     const table = await this.table();
-    if (!table || !docIds.length) return {};
+    if (!table || !docIds.length) return new Map();
     const rows = await table
       .query()
       .where(`doc_id IN (${docIds.map(sqlString).join(", ")}) AND ord = 0`)
-      .select(["doc_id", "doc_hash"])
+      .select(["doc_id", "title", "source", "doc_hash"])
       .toArray();
-    return Object.fromEntries(rows.map((r) => [r.doc_id as string, r.doc_hash as string]));
+    return new Map(rows.map((r) => [r.doc_id as string, { title: r.title, source: r.source, hash: r.doc_hash }]));
+  }
+
+  /** Current content hash of each listed document that exists. */
+  async documentHashes(docIds: string[]): Promise<Record<string, string>> {
+    const docs = await this.documentsById(docIds);
+    return Object.fromEntries([...docs].map(([id, d]) => [id, d.hash]));
+  }
+
+  /** Documents in the table, counted from their first chunks (no scan of every row). */
+  async countDocuments(): Promise<number> {
+    const table = await this.table();
+    return table ? table.countRows("ord = 0") : 0;
   }
 
   /** Replaces every chunk of `docId` with `rows` in one commit. */

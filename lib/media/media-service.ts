@@ -120,10 +120,6 @@ export class MediaService {
     }
   }
 
-  engineIds(lang: Lang, voice: { engine: string; id: string }): { tts: string; lipsync: string } {
-    return { tts: this.ttsEngine(voice, lang).id, lipsync: this.lipsync.id };
-  }
-
   /**
    * Speaks `text` sentence by sentence: each sentence's audio and frames are yielded as soon as they exist, so the
    * page plays sentence 1 while sentence 2 is synthesised.
