@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AnswerEvent, AnswerRequest, Passage } from "@/lib/answer/types";
 import type { Persona } from "@/lib/persona/persona";
+import { collectAnswer } from "@/lib/testing/answer-events";
 import { writeTinyGguf } from "./gguf-writer";
 import { LlamaCppEngine, type LlamaCppEngineOptions } from "./llama-cpp-engine";
 
@@ -27,17 +28,6 @@ const request = (over: Partial<AnswerRequest> = {}): AnswerRequest => ({
   ...over,
 });
 
-async function collect(events: AsyncIterable<AnswerEvent>, onDelta?: () => void) {
-  const deltas: string[] = [];
-  let done: Extract<AnswerEvent, { type: "done" }> | undefined;
-  for await (const e of events) {
-    if (e.type === "delta") {
-      deltas.push(e.text);
-      onDelta?.();
-    } else done = e;
-  }
-  return { deltas, done: done! };
-}
 
 let dir: string;
 let model: string;
@@ -75,7 +65,7 @@ describe("LlamaCppEngine on a tiny random-weight GGUF", () => {
   });
 
   it("streams deltas, then done with the engine id and the whole text", async () => {
-    const { deltas, done } = await collect(shared.answer(request()));
+    const { deltas, done } = await collectAnswer(shared.answer(request()));
     expect(shared.id).toBe("llama-cpp:tiny");
     expect(deltas.length).toBeGreaterThan(0);
     expect(done).toMatchObject({ type: "done", engine: "llama-cpp:tiny" });
@@ -86,7 +76,7 @@ describe("LlamaCppEngine on a tiny random-weight GGUF", () => {
 
   it("stops on abort and returns the partial text", async () => {
     const abort = new AbortController();
-    const { deltas, done } = await collect(shared.answer(request({ signal: abort.signal })), () => abort.abort());
+    const { deltas, done } = await collectAnswer(shared.answer(request({ signal: abort.signal })), () => abort.abort());
     expect(done.stopReason).toBe("abort");
     expect(deltas.length).toBeGreaterThan(0);
     expect(done.text).toBe(deltas.join(""));
@@ -94,15 +84,15 @@ describe("LlamaCppEngine on a tiny random-weight GGUF", () => {
 
   it("answers two requests at once on separate sequences", async () => {
     const [a, b] = await Promise.all([
-      collect(shared.answer(request())),
-      collect(shared.answer(request({ question: "Another question entirely?" }))),
+      collectAnswer(shared.answer(request())),
+      collectAnswer(shared.answer(request({ question: "Another question entirely?" }))),
     ]);
     expect(a.done.text.length).toBeGreaterThan(0);
     expect(b.done.text.length).toBeGreaterThan(0);
   });
 
   it("refuses past the queue limit with a busy error", async () => {
-    const results = await Promise.allSettled([1, 2, 3, 4].map(() => collect(shared.answer(request()))));
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => collectAnswer(shared.answer(request()))));
     const refused = results.filter((r) => r.status === "rejected");
     expect(refused.length).toBe(1);
     expect(String((refused[0] as PromiseRejectedResult).reason)).toMatch(/LLM busy/);
@@ -110,16 +100,16 @@ describe("LlamaCppEngine on a tiny random-weight GGUF", () => {
 
   it("fits passages far larger than the context and still answers", async () => {
     const huge = Array.from({ length: 12 }, (_, i) => passage(i + 1, "Long passage text. ".repeat(400)));
-    const { deltas, done } = await collect(shared.answer(request({ passages: huge })));
+    const { deltas, done } = await collectAnswer(shared.answer(request({ passages: huge })));
     expect(deltas.length).toBeGreaterThan(0);
     expect(done.type).toBe("done");
   });
 
   it("fails the answer when the worker dies mid-answer, and the next request starts a new one", async () => {
     const pid = shared.worker.pid!;
-    const dying = collect(shared.answer(request()), () => process.kill(pid, "SIGKILL"));
+    const dying = collectAnswer(shared.answer(request()), () => process.kill(pid, "SIGKILL"));
     await expect(dying).rejects.toThrow(/worker process died while answering/);
-    const { done } = await collect(shared.answer(request()));
+    const { done } = await collectAnswer(shared.answer(request()));
     expect(done.type).toBe("done");
     expect(shared.worker.pid).not.toBe(pid);
   });
@@ -129,14 +119,14 @@ describe("LlamaCppEngine with no usable model", () => {
   it("names the missing file and how to get one", async () => {
     const missing = new LlamaCppEngine({ modelPath: path.join(dir, "nope.gguf") });
     const started = performance.now();
-    await expect(collect(missing.answer(request()))).rejects.toThrow(/model file not found: .*nope\.gguf.*models:pull/);
+    await expect(collectAnswer(missing.answer(request()))).rejects.toThrow(/model file not found: .*nope\.gguf.*models:pull/);
     expect(performance.now() - started).toBeLessThan(500);
   });
 
   it("reports a truncated GGUF as a load error", async () => {
     const file = path.join(dir, "truncated.gguf");
     await writeFile(file, (await readFile(model)).subarray(0, 100_000));
-    await expect(collect(engine({ modelPath: file }).answer(request()))).rejects.toThrow(
+    await expect(collectAnswer(engine({ modelPath: file }).answer(request()))).rejects.toThrow(
       /Could not load LLM model .*truncated\.gguf/,
     );
   });
@@ -145,8 +135,8 @@ describe("LlamaCppEngine with no usable model", () => {
     const file = path.join(dir, "no-ff.gguf");
     await writeTinyGguf(file, { omitKeys: ["llama.feed_forward_length"] });
     const bad = engine({ modelPath: file });
-    await expect(collect(bad.answer(request()))).rejects.toThrow(/Could not load LLM model .*no-ff\.gguf.*died/);
+    await expect(collectAnswer(bad.answer(request()))).rejects.toThrow(/Could not load LLM model .*no-ff\.gguf.*died/);
     // The worker is gone, this process is not, and the engine tries again rather than staying broken.
-    await expect(collect(bad.answer(request()))).rejects.toThrow(/Could not load LLM model/);
+    await expect(collectAnswer(bad.answer(request()))).rejects.toThrow(/Could not load LLM model/);
   });
 });

@@ -6,6 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AnswerEvent, AnswerRequest, Passage } from "@/lib/answer/types";
 import type { Persona } from "@/lib/persona/persona";
+import { collectAnswer } from "@/lib/testing/answer-events";
 import { writeTinyGguf } from "./gguf-writer";
 import { type OpenAiCompatibleServer, startOpenAiCompatibleServer } from "./openai-compatible-server";
 import { RemoteChatEngine } from "./remote-engine";
@@ -30,17 +31,6 @@ const request = (over: Partial<AnswerRequest> = {}): AnswerRequest => ({
   ...over,
 });
 
-async function collect(events: AsyncIterable<AnswerEvent>, onDelta?: () => void) {
-  const deltas: string[] = [];
-  let done: Extract<AnswerEvent, { type: "done" }> | undefined;
-  for await (const e of events) {
-    if (e.type === "delta") {
-      deltas.push(e.text);
-      onDelta?.();
-    } else done = e;
-  }
-  return { deltas, done: done! };
-}
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -68,7 +58,7 @@ describe("RemoteChatEngine against the local OpenAI-compatible server on a tiny 
 
   it("streams deltas and a done event naming the engine", async () => {
     const engine = new RemoteChatEngine({ baseUrl: server.baseUrl, model: "tiny", maxTokens: 16 });
-    const { deltas, done } = await collect(engine.answer(request()));
+    const { deltas, done } = await collectAnswer(engine.answer(request()));
     expect(engine.id).toBe("remote:tiny");
     expect(deltas.length).toBeGreaterThan(0);
     expect(done).toMatchObject({ type: "done", engine: "remote:tiny", text: deltas.join("") });
@@ -78,7 +68,7 @@ describe("RemoteChatEngine against the local OpenAI-compatible server on a tiny 
   it("stops on abort with the partial text", async () => {
     const engine = new RemoteChatEngine({ baseUrl: server.baseUrl, model: "tiny", maxTokens: 400 });
     const abort = new AbortController();
-    const { deltas, done } = await collect(engine.answer(request({ signal: abort.signal })), () => abort.abort());
+    const { deltas, done } = await collectAnswer(engine.answer(request({ signal: abort.signal })), () => abort.abort());
     expect(done.stopReason).toBe("abort");
     expect(done.text).toBe(deltas.join(""));
   });
@@ -117,7 +107,7 @@ describe("RemoteChatEngine mechanics", () => {
     });
     servers.push(server);
     const engine = new RemoteChatEngine({ baseUrl: await listen(server), model: "fake" });
-    const { done } = await collect(engine.answer(request()));
+    const { done } = await collectAnswer(engine.answer(request()));
     expect(done).toMatchObject({ text: pieces.join(""), citations: [1, 2], stopReason: "complete" });
   });
 
@@ -128,7 +118,7 @@ describe("RemoteChatEngine mechanics", () => {
     });
     servers.push(server);
     const engine = new RemoteChatEngine({ baseUrl: await listen(server), model: "fake" });
-    await expect(collect(engine.answer(request()))).rejects.toThrow(/answered HTTP 500: .*model crashed/);
+    await expect(collectAnswer(engine.answer(request()))).rejects.toThrow(/answered HTTP 500: .*model crashed/);
   });
 
   it("turns a refused connection into a clear error", async () => {
@@ -136,6 +126,6 @@ describe("RemoteChatEngine mechanics", () => {
     const baseUrl = await listen(server);
     await new Promise((resolve) => server.close(resolve));
     const engine = new RemoteChatEngine({ baseUrl, model: "fake" });
-    await expect(collect(engine.answer(request()))).rejects.toThrow(/is not reachable \(ECONNREFUSED\)/);
+    await expect(collectAnswer(engine.answer(request()))).rejects.toThrow(/is not reachable \(ECONNREFUSED\)/);
   });
 });
