@@ -28,7 +28,6 @@ const request = (over: Partial<AnswerRequest> = {}): AnswerRequest => ({
   ...over,
 });
 
-
 let dir: string;
 let model: string;
 const engines: LlamaCppEngine[] = [];
@@ -119,7 +118,9 @@ describe("LlamaCppEngine with no usable model", () => {
   it("names the missing file and how to get one", async () => {
     const missing = new LlamaCppEngine({ modelPath: path.join(dir, "nope.gguf") });
     const started = performance.now();
-    await expect(collectAnswer(missing.answer(request()))).rejects.toThrow(/model file not found: .*nope\.gguf.*models:pull/);
+    await expect(collectAnswer(missing.answer(request()))).rejects.toThrow(
+      /model file not found: .*nope\.gguf.*models:pull/,
+    );
     expect(performance.now() - started).toBeLessThan(500);
   });
 

@@ -31,7 +31,6 @@ const request = (over: Partial<AnswerRequest> = {}): AnswerRequest => ({
   ...over,
 });
 
-
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
