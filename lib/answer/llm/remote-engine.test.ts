@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AnswerEvent, AnswerRequest, Passage } from "@/lib/answer/types";
+import type { AnswerRequest, Passage } from "@/lib/answer/types";
 import type { Persona } from "@/lib/persona/persona";
 import { collectAnswer } from "@/lib/testing/answer-events";
 import { writeTinyGguf } from "./gguf-writer";
