@@ -4,6 +4,7 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  (await import("@/lib/protection/shutdown")).installGracefulShutdown();
   const { warmKnowledgeBases } = await import("@/lib/knowledge/warm");
   const { warmTurnPipeline } = await import("@/lib/turn/runtime");
   const { listPersonaIds } = await import("@/lib/persona/persona");

@@ -10,6 +10,8 @@ const nextConfig: NextConfig = {
     "mammoth",
     "@langchain/community",
     "bullmq",
+    "ioredis",
+    "prom-client",
     "node-llama-cpp",
     "onnxruntime-node",
     "@huggingface/transformers",

@@ -20,10 +20,13 @@ export type ErrorCode = keyof typeof ErrorCodes;
 
 export class AppError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** When the client may try again (rate limits, busy, shutting down); sent as `Retry-After`. */
+  readonly retryAfterS?: number;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterS?: number }) {
     super(message, options);
     this.name = "AppError";
     this.code = code;
+    this.retryAfterS = options?.retryAfterS;
   }
 }
 

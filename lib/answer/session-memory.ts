@@ -66,3 +66,40 @@ export class FileSessionMemory implements SessionMemory {
     await writeFile(this.file(sessionId), JSON.stringify(trim(state)));
   }
 }
+
+/** Redis's part of what session memory needs (an ioredis client). */
+export interface RedisLike {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, mode: "EX", seconds: number): Promise<unknown>;
+}
+
+/**
+ * Sessions in Redis, so any web process behind a load balancer can take a session's next question. While Redis is
+ * away a question is answered without its history rather than not at all.
+ */
+export class RedisSessionMemory implements SessionMemory {
+  constructor(
+    private readonly redis: RedisLike,
+    private readonly ttlSeconds = 24 * 3600,
+  ) {}
+
+  private key(sessionId: string): string {
+    return `avatar:session:${sessionId}`;
+  }
+
+  async load(sessionId: string): Promise<SessionState> {
+    try {
+      const raw = await this.redis.get(this.key(sessionId));
+      return raw ? { ...fresh(), ...JSON.parse(raw) } : fresh();
+    } catch (err) {
+      console.warn(`[session] ${sessionId}: history unavailable (${(err as Error).message})`);
+      return fresh();
+    }
+  }
+
+  async save(sessionId: string, state: SessionState): Promise<void> {
+    await this.redis
+      .set(this.key(sessionId), JSON.stringify(trim(state)), "EX", this.ttlSeconds)
+      .catch((err: Error) => console.warn(`[session] ${sessionId}: not saved (${err.message})`));
+  }
+}

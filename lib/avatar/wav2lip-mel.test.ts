@@ -72,12 +72,4 @@ describe("Wav2Lip mel front end", () => {
     for (let band = 0; band < MEL_BANDS; band++) expect(last[band * MEL_STEP + 15]).toBe(-4);
     expect(Math.max(...last)).toBeGreaterThan(0);
   });
-
-  it("computes a second of audio in well under 50 ms", () => {
-    const audio = toMelInput(tone(440, 5), 16_000);
-    melSpectrogram(audio);
-    const started = performance.now();
-    melSpectrogram(audio);
-    expect((performance.now() - started) / 5).toBeLessThan(50);
-  });
 });

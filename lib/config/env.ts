@@ -70,6 +70,42 @@ const EnvSchema = z.object({
   ADMIN_PASSWORD_HASH: emptyAsUnset(z.string().trim().optional()),
   /** One knowledge-base upload request (all its files together) larger than this is refused. */
   KB_MAX_UPLOAD_MB: z.coerce.number().positive().default(200),
+
+  // --- Scale and operations -------------------------------------------------------------------------------------
+  /**
+   * Redis for scale-out (e.g. redis://10.0.0.5:6379): media jobs go through BullMQ queues that any number of
+   * `npm run worker -- media` processes on any host take, and session memory lives in Redis so several web
+   * processes serve any session. Unset: everything runs on this machine with no service to start.
+   */
+  REDIS_URL: emptyAsUnset(z.string().url().optional()),
+  /** Media worker processes `npm start` runs on this machine (local queue) or next to the web server (Redis). */
+  MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  /** Jobs one media worker process works on at once (its batch: jobs arriving together are served together). */
+  MEDIA_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(4),
+  /** How long a media worker waits for more jobs to join a batch before it starts one. */
+  MEDIA_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  /** A sentence's speech and frames later than this degrade the turn to text (the answer still arrives). */
+  MEDIA_DEADLINE_MS: z.coerce.number().int().positive().default(10_000),
+  /** A recording not transcribed within this fails the turn with a clear error instead of hanging. */
+  ASR_DEADLINE_MS: z.coerce.number().int().positive().default(20_000),
+  /** Attempts per queued job (transient failures such as a worker dying are retried with backoff). */
+  QUEUE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** Web processes `npm start` runs (ports PORT, PORT+1, ...) for a load balancer in front; >1 needs REDIS_URL. */
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Turns one client address may start per minute (0: no limit). */
+  RATE_LIMIT_TURNS_PER_IP: z.coerce.number().int().min(0).default(120),
+  /** Turns one session may start per minute (0: no limit). */
+  RATE_LIMIT_TURNS_PER_SESSION: z.coerce.number().int().min(0).default(30),
+  /** Knowledge-base upload requests one client address may make per minute (0: no limit). */
+  RATE_LIMIT_UPLOADS_PER_IP: z.coerce.number().int().min(0).default(30),
+  /** Turns running at once in this web process; more are answered "busy, retry in N s". */
+  MAX_ACTIVE_TURNS: z.coerce.number().int().positive().default(200),
+  /** Turns running at once in one session (a new turn cancels the one speaking; this bounds rapid repeats). */
+  MAX_TURNS_PER_SESSION: z.coerce.number().int().positive().default(2),
+  /** On SIGTERM, new turns are refused and speaking turns get this long to finish. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** When set, /api/metrics wants `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: emptyAsUnset(z.string().min(8).optional()),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { PreparedAvatar } from "@/lib/avatar/types";
 import { AppError, type ErrorCode, ErrorCodes } from "@/lib/errors";
 import type { Lang } from "@/lib/persona/persona";
+import { WorkerLostError } from "@/lib/queue/types";
 import type { Transcript } from "@/lib/speech/types";
 import type { SpokenSentence } from "./media-service";
 import type { FromMediaWorker, ToMediaWorker } from "./worker-protocol";
@@ -36,8 +37,10 @@ export class MediaWorkerClient {
         const why = `the media worker stopped (${signal ?? `exit code ${code}`})`;
         this.child = null;
         this.ready = null;
-        reject(new AppError("unavailable", why));
-        for (const [id, listener] of this.listeners) listener({ type: "error", id, code: "unavailable", message: why });
+        reject(new WorkerLostError(why));
+        for (const [id, listener] of this.listeners) {
+          listener({ type: "error", id, code: "unavailable", message: why, lost: true });
+        }
         this.listeners.clear();
       };
       child.once("exit", onExit);
@@ -69,6 +72,7 @@ export class MediaWorkerClient {
         if (!m) continue;
         if (m.type === "end") return;
         if (m.type === "error") {
+          if (m.lost) throw new WorkerLostError(m.message);
           const code = (m.code in ErrorCodes ? m.code : "internal") as ErrorCode;
           throw new AppError(code, m.message);
         }

@@ -20,4 +20,5 @@ export type FromMediaWorker =
   | { type: "transcript"; id: number; transcript: Transcript }
   | { type: "avatar"; id: number; avatar: PreparedAvatar }
   | { type: "end"; id: number }
-  | { type: "error"; id: number; code: string; message: string };
+  /** `lost`: the worker process died (set by the parent), so the job may be retried elsewhere. */
+  | { type: "error"; id: number; code: string; message: string; lost?: boolean };

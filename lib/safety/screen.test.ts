@@ -205,12 +205,9 @@ describe("messages", () => {
     expect(general.message).toContain("Riverside General Hospital");
   });
 
-  it("screens a long transcript in well under a millisecond once warm", () => {
+  // Speed is measured by `npm run eval:answers` (latency per call), not here: timed tests flake on a busy machine.
+  it("finds the red flag in a long rambling transcript", () => {
     const text = "so um my dad he's been feeling unwell today and now he says his chest feels tight ".repeat(8);
-    check(text);
-    const t0 = performance.now();
-    for (let i = 0; i < 50; i++) check(text);
-    expect((performance.now() - t0) / 50).toBeLessThan(5);
     expect(check(text).level).not.toBe("none");
   });
 });

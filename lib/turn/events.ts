@@ -20,7 +20,7 @@ export type TurnEvent =
       frames: { f: number; x: number; y: number; w: number; h: number; mime: string; data: string }[];
     }
   /** Something was left out so the answer could still arrive (speech or lip-sync failed or was late). */
-  | { type: "notice"; code: "tts_failed" | "lipsync_failed" | "llm_fallback"; message: string }
+  | { type: "notice"; code: "tts_failed" | "speech_late" | "lipsync_failed" | "llm_fallback"; message: string }
   | {
       type: "done";
       timings: {

@@ -4,7 +4,9 @@ import type { AnswerResult, AnswerService } from "@/lib/answer";
 import { AppError, toAppError } from "@/lib/errors";
 import { detectLang } from "@/lib/knowledge/text";
 import type { SpokenSentence } from "@/lib/media/media-service";
+import { degraded, observeTurn, turnFailed, turnStarted } from "@/lib/metrics";
 import type { Lang } from "@/lib/persona/persona";
+import { DeadlineError, type MediaPriority } from "@/lib/queue/types";
 import type { Transcript } from "@/lib/speech/types";
 import { encodeWav } from "@/lib/speech/wav";
 import type { TurnEvent } from "./events";
@@ -13,7 +15,11 @@ import { SentenceBuffer } from "./sentence-buffer";
 /** What a turn needs from the media stages: the in-process MediaService or a media worker process. */
 export interface TurnMedia {
   transcribe(wav: Uint8Array, lang?: Lang, signal?: AbortSignal): Promise<Transcript>;
-  speak(personaId: string, text: string, options: { lang: Lang; signal?: AbortSignal }): AsyncIterable<SpokenSentence>;
+  speak(
+    personaId: string,
+    text: string,
+    options: { lang: Lang; signal?: AbortSignal; priority?: MediaPriority },
+  ): AsyncIterable<SpokenSentence>;
 }
 
 export interface TurnRequest {
@@ -30,6 +36,11 @@ export interface TurnDeps {
   answers: (personaId: string) => Promise<AnswerService>;
   /** Engine ids for the done event when a stage did not run (text turns have no ASR). */
   lipsyncEngine: string;
+  /**
+   * Tells other web processes that this session started a turn, so one still speaking there stops (barge-in
+   * across a load balancer). Unset on one process.
+   */
+  announceTurn?: (sessionId: string, turnId: string) => void;
 }
 
 /** Events of one turn, pushed by two concurrent tasks (answer text, speech) and read by one consumer. */
@@ -81,9 +92,17 @@ class EventQueue {
  * other's events because every turn has its own stream.
  */
 export class TurnOrchestrator {
-  private readonly speaking = new Map<string, AbortController>();
+  private readonly speaking = new Map<string, { turnId: string; controller: AbortController }>();
 
   constructor(private readonly deps: TurnDeps) {}
+
+  /** Another process took this session over: stop the turn speaking here, unless it is that very turn. */
+  cancelSession(sessionId: string, exceptTurnId?: string): void {
+    const current = this.speaking.get(sessionId);
+    if (current && current.turnId !== exceptTurnId) {
+      current.controller.abort(new AppError("bad_request", "a newer turn in this session took over"));
+    }
+  }
 
   async *run(request: TurnRequest): AsyncGenerator<TurnEvent> {
     const t0 = performance.now();
@@ -91,8 +110,11 @@ export class TurnOrchestrator {
     const sessionId = request.sessionId ?? randomUUID();
     const turnId = randomUUID();
     const controller = new AbortController();
-    this.speaking.get(sessionId)?.abort(new AppError("bad_request", "a newer turn in this session took over"));
-    this.speaking.set(sessionId, controller);
+    this.cancelSession(sessionId);
+    this.speaking.set(sessionId, { turnId, controller });
+    this.deps.announceTurn?.(sessionId, turnId);
+    const endActive = turnStarted(request.personaId, sessionId);
+    const kind = request.wav ? "voice" : "text";
     const signal = request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal;
     const timings = { asrMs: 0, retrieveMs: 0, firstTextMs: 0, firstAudioMs: 0, firstVideoMs: 0, totalMs: 0 };
     const engines = { asr: "none", llm: "none", tts: "none", lipsync: this.deps.lipsyncEngine };
@@ -157,8 +179,10 @@ export class TurnOrchestrator {
             if (sentence === undefined || signal.aborted) return;
             // A lone citation or markup has nothing to say.
             if (!/[\p{L}\p{N}]/u.test(sentence.replace(/\[[\d,，、\s-]+\]|【[\d,，、\s-]+】/g, ""))) continue;
+            // The first sentence starts a turn; later ones must arrive before the one playing ends.
+            const priority: MediaPriority = seq === 0 ? "new-turn" : "next-sentence";
             try {
-              for await (const s of this.deps.media.speak(request.personaId, sentence, { lang, signal })) {
+              for await (const s of this.deps.media.speak(request.personaId, sentence, { lang, signal, priority })) {
                 engines.tts = s.engines.tts;
                 engines.lipsync = s.engines.lipsync;
                 timings.firstAudioMs ||= since();
@@ -192,11 +216,9 @@ export class TurnOrchestrator {
             } catch (err) {
               if (signal.aborted) return;
               // Speech failing must not cost the person the answer: the text keeps coming, without a voice.
-              queue.push({
-                type: "notice",
-                code: "tts_failed",
-                message: `the answer is text only: ${toAppError(err).message}`,
-              });
+              const code = err instanceof DeadlineError ? "speech_late" : "tts_failed";
+              degraded(code);
+              queue.push({ type: "notice", code, message: `the answer is text only: ${toAppError(err).message}` });
               return;
             }
           }
@@ -205,9 +227,13 @@ export class TurnOrchestrator {
 
       for await (const ev of queue.drain()) yield ev;
       const answer = result as AnswerResult | undefined;
-      if (answer?.degraded) yield { type: "notice", code: "llm_fallback", message: answer.degraded };
+      if (answer?.degraded) {
+        degraded("llm_fallback");
+        yield { type: "notice", code: "llm_fallback", message: answer.degraded };
+      }
       timings.retrieveMs = answer?.timings.retrieveMs ?? 0;
       timings.totalMs = since();
+      observeTurn(request.personaId, kind, { timings, cancelled: signal.aborted });
       yield {
         type: "done",
         timings,
@@ -219,13 +245,16 @@ export class TurnOrchestrator {
     } catch (err) {
       if (signal.aborted) {
         timings.totalMs = since();
+        observeTurn(request.personaId, kind, { timings, cancelled: true });
         yield { type: "done", timings, engines, citations: [], abstained: false, cancelled: true };
         return;
       }
       const e = toAppError(err);
+      turnFailed(request.personaId, e.code);
       yield { type: "error", code: e.code, message: e.message };
     } finally {
-      if (this.speaking.get(sessionId) === controller) this.speaking.delete(sessionId);
+      endActive();
+      if (this.speaking.get(sessionId)?.controller === controller) this.speaking.delete(sessionId);
     }
   }
 }

@@ -1,41 +1,86 @@
 import "server-only";
 import { type AnswerService, createAnswerService } from "@/lib/answer";
-import { MediaWorkerClient } from "@/lib/media/worker-client";
+import { InMemorySessionMemory, RedisSessionMemory, type SessionMemory } from "@/lib/answer/session-memory";
+import { env } from "@/lib/config/env";
+import { setDependency, setQueueStatsProvider, setWorkerStatusProvider } from "@/lib/metrics";
+import { createMediaQueue, type MediaQueue } from "@/lib/queue";
+import { redisConnection } from "@/lib/queue/redis";
 import { TurnOrchestrator } from "./orchestrator";
 
-let orchestrator: TurnOrchestrator | null = null;
-let media: MediaWorkerClient | null = null;
+/** Web-process singletons, kept on globalThis: Next may evaluate this module more than once. */
+interface Runtime {
+  orchestrator?: TurnOrchestrator;
+  media?: MediaQueue;
+}
+const holder = globalThis as { __avatarRuntime?: Runtime };
+holder.__avatarRuntime ??= {};
+const runtime = holder.__avatarRuntime;
+
+const BARGE_IN_CHANNEL = "avatar:barge-in";
 
 /**
- * The web process's turn pipeline: answers in process (they are light), speech and lip-sync in a media worker
- * process so synthesis and rendering never block another session's stream.
+ * The web process's turn pipeline: answers in process (they are light); speech, recognition and lip-sync as jobs
+ * on the media queue (worker processes on this machine, or on any host over Redis), so synthesis and rendering
+ * never block another session's stream.
  */
 export function turnOrchestrator(): TurnOrchestrator {
-  if (!orchestrator) {
-    const services = new Map<string, Promise<AnswerService>>();
-    orchestrator = new TurnOrchestrator({
-      media: mediaWorker(),
-      answers: (personaId) => {
-        let s = services.get(personaId);
-        if (!s) {
-          s = createAnswerService(personaId);
-          s.catch(() => services.delete(personaId));
-          services.set(personaId, s);
+  if (runtime.orchestrator) return runtime.orchestrator;
+  const { REDIS_URL } = env();
+  const sessions: SessionMemory = REDIS_URL
+    ? new RedisSessionMemory(redisConnection(REDIS_URL, "command"))
+    : new InMemorySessionMemory();
+  const services = new Map<string, Promise<AnswerService>>();
+  const publisher = REDIS_URL ? redisConnection(REDIS_URL, "command") : null;
+  const orchestrator = new TurnOrchestrator({
+    media: mediaQueue(),
+    answers: (personaId) => {
+      let s = services.get(personaId);
+      if (!s) {
+        s = createAnswerService(personaId, { sessions });
+        s.catch(() => services.delete(personaId));
+        services.set(personaId, s);
+      }
+      return s;
+    },
+    lipsyncEngine: "viseme",
+    announceTurn: publisher
+      ? (sessionId, turnId) => {
+          publisher.publish(BARGE_IN_CHANNEL, JSON.stringify({ sessionId, turnId })).catch(() => {});
         }
-        return s;
-      },
-      lipsyncEngine: "viseme",
+      : undefined,
+  });
+  if (REDIS_URL) {
+    // A session's next question may land on another web process: the turn speaking here must stop.
+    const subscriber = redisConnection(REDIS_URL, "blocking");
+    subscriber.subscribe(BARGE_IN_CHANNEL).catch(() => {});
+    subscriber.on("message", (_channel, text: string) => {
+      const { sessionId, turnId } = JSON.parse(text) as { sessionId: string; turnId: string };
+      orchestrator.cancelSession(sessionId, turnId);
     });
   }
+  runtime.orchestrator = orchestrator;
   return orchestrator;
 }
 
-export function mediaWorker(): MediaWorkerClient {
-  media ??= new MediaWorkerClient();
+export function mediaQueue(): MediaQueue {
+  if (runtime.media) return runtime.media;
+  const media = createMediaQueue();
+  setQueueStatsProvider(async () => {
+    try {
+      const depth = await media.depth();
+      setDependency("queue", true);
+      return depth;
+    } catch (err) {
+      setDependency("queue", false);
+      throw err;
+    }
+  });
+  setWorkerStatusProvider(() => media.workers());
+  runtime.media = media;
   return media;
 }
 
-/** Starts the media worker and has it load every engine and draw each persona's avatar before the first turn. */
+/** Starts the media workers and has them load every engine and draw each persona's avatar before the first turn. */
 export async function warmTurnPipeline(personaIds: string[]): Promise<void> {
-  await mediaWorker().warm(personaIds);
+  await mediaQueue().warm(personaIds);
 }

@@ -1,5 +1,7 @@
 import { env } from "@/lib/config/env";
 import { docIdFor, type IngestReport } from "@/lib/knowledge";
+import { uploadLimiter } from "@/lib/protection/admission";
+import { clientIp } from "@/lib/protection/client-ip";
 import { adminHandler, noStore, openKnowledgeBase, serialized } from "../../_shared/kb";
 import { parseUpload } from "./schema";
 
@@ -18,6 +20,8 @@ export const GET = adminHandler<{ persona: string }>(async (_req, { persona }) =
  * with a message); one bad file never stops the others.
  */
 export const POST = adminHandler<{ persona: string }>(async (req, { persona }) => {
+  // Before the persona and the body: a client over its rate costs nothing more.
+  uploadLimiter().enforce(clientIp(req), "uploads from this address");
   const kb = await openKnowledgeBase(persona);
   const { KB_MAX_FILE_MB, KB_MAX_UPLOAD_MB } = env();
   const upload = await parseUpload(req, {

@@ -1,6 +1,6 @@
 import { errorResponse } from "@/lib/http";
 import { loadPersona } from "@/lib/persona/persona";
-import { mediaWorker } from "@/lib/turn/runtime";
+import { mediaQueue } from "@/lib/turn/runtime";
 
 export const dynamic = "force-dynamic";
 
@@ -12,7 +12,7 @@ export async function GET(req: Request, ctx: { params: Promise<{ persona: string
   try {
     const { persona } = await ctx.params;
     await loadPersona(persona);
-    const avatar = await mediaWorker().avatar(persona);
+    const avatar = await mediaQueue().avatar(persona);
     if (new URL(req.url).searchParams.get("format") === "json") {
       const { image: _image, ...meta } = avatar;
       return Response.json(meta, { headers: { "cache-control": "no-store" } });

@@ -1,5 +1,7 @@
 import { errorResponse } from "@/lib/http";
 import { loadPersona } from "@/lib/persona/persona";
+import { turnAdmission } from "@/lib/protection/admission";
+import { clientIp } from "@/lib/protection/client-ip";
 import { ndjsonResponse } from "@/lib/turn/ndjson";
 import { turnOrchestrator } from "@/lib/turn/runtime";
 import { parseTurnRequest } from "./schema";
@@ -9,10 +11,14 @@ export const dynamic = "force-dynamic";
 /** POST a question (JSON text or a WAV recording); the answer streams back as NDJSON turn events. */
 export async function POST(req: Request, ctx: { params: Promise<{ persona: string }> }) {
   try {
+    const admission = turnAdmission();
+    // Cheapest refusals first: a client over its rate costs no persona lookup and no body read.
+    admission.screen(clientIp(req));
     const { persona } = await ctx.params;
     await loadPersona(persona);
     const turn = await parseTurnRequest(req);
-    return ndjsonResponse(turnOrchestrator().run({ personaId: persona, ...turn, signal: req.signal }));
+    const events = turnOrchestrator().run({ personaId: persona, ...turn, signal: req.signal });
+    return ndjsonResponse(admission.track(admission.admit({ sessionId: turn.sessionId }), events));
   } catch (err) {
     return errorResponse(err);
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
+import { readBodyWithLimit } from "@/lib/http";
 
 const MAX_WAV_BYTES = 10 * 1024 * 1024; // ~5 minutes of 16 kHz mono PCM16
 const MAX_JSON_BYTES = 16 * 1024;
@@ -26,20 +27,20 @@ export interface ParsedTurn {
 /** A JSON body `{ sessionId?, text }`, or a WAV body with `?sessionId=`; anything else is refused clearly. */
 export async function parseTurnRequest(req: Request): Promise<ParsedTurn> {
   const type = req.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
-  const length = Number(req.headers.get("content-length") ?? "0");
   if (type === "audio/wav" || type === "audio/wave" || type === "audio/x-wav") {
-    if (length > MAX_WAV_BYTES) throw new AppError("payload_too_large", "the recording is over 10 MB");
     const session = SessionParam.safeParse(new URL(req.url).searchParams.get("sessionId") ?? undefined);
     if (!session.success) throw new AppError("bad_request", "sessionId must be 1-64 letters, digits, _ or -");
-    const wav = new Uint8Array(await req.arrayBuffer());
-    if (wav.length > MAX_WAV_BYTES) throw new AppError("payload_too_large", "the recording is over 10 MB");
+    const wav = await readBodyWithLimit(req, MAX_WAV_BYTES, "the recording is over 10 MB");
     return { sessionId: session.data, wav };
   }
   if (type === "application/json") {
-    if (length > MAX_JSON_BYTES) throw new AppError("payload_too_large", "the request body is over 16 KB");
-    const body = await req.json().catch(() => {
+    const raw = await readBodyWithLimit(req, MAX_JSON_BYTES, "the request body is over 16 KB");
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder().decode(raw));
+    } catch {
       throw new AppError("bad_request", "the body is not valid JSON");
-    });
+    }
     const parsed = TextTurnSchema.safeParse(body);
     if (!parsed.success) throw new AppError("bad_request", parsed.error.issues[0]?.message ?? "invalid turn");
     return parsed.data;

@@ -1,0 +1,22 @@
+import "server-only";
+import { env } from "@/lib/config/env";
+import { LocalMediaQueue } from "./local-media-queue";
+import { RedisMediaQueue } from "./redis-media-queue";
+import type { MediaQueue } from "./types";
+
+export type { MediaPriority, MediaQueue, QueueDepth, WorkerStatus } from "./types";
+export { DeadlineError } from "./types";
+
+/** The configured media queue: BullMQ on REDIS_URL when set, else a pool of worker processes on this machine. */
+export function createMediaQueue(): MediaQueue {
+  const e = env();
+  const deadlines = { speakMs: e.MEDIA_DEADLINE_MS, transcribeMs: e.ASR_DEADLINE_MS };
+  if (e.REDIS_URL) return new RedisMediaQueue({ url: e.REDIS_URL, attempts: e.QUEUE_ATTEMPTS, deadlines });
+  return new LocalMediaQueue({
+    workers: Math.max(1, e.MEDIA_WORKERS),
+    batchSize: e.MEDIA_BATCH_SIZE,
+    windowMs: e.MEDIA_BATCH_WINDOW_MS,
+    attempts: e.QUEUE_ATTEMPTS,
+    deadlines,
+  });
+}
