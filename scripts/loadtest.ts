@@ -1,6 +1,6 @@
 /**
  * `npm run loadtest -- --sessions 50 --duration 60 [--voice] [--url http://localhost:3000]
- * [--persona support|triage|both] [--think 3] [--timeout 120] [--json]`: simulated users against a running server
+ * [--persona support|triage|both] [--think 3] [--ramp 10] [--timeout 120] [--json]`: simulated users against a running server
  * (ask, listen to the whole answer, think, ask again); prints TTFF and stream latencies, failures and session leaks.
  * Exits 1 when any turn failed or leaked.
  */
@@ -12,7 +12,7 @@ import { formatReport } from "@/lib/loadtest/report";
 
 const USAGE =
   "usage: npm run loadtest -- [--sessions 50] [--duration 60] [--voice] [--url http://localhost:3000] " +
-  "[--persona support|triage|both] [--think 3] [--timeout 120] [--json]";
+  "[--persona support|triage|both] [--think 3] [--ramp 10] [--timeout 120] [--json]";
 const PERSONAS: Record<string, string[]> = { support: ["support"], triage: ["triage"], both: ["support", "triage"] };
 
 const NUMBER_KINDS = {
@@ -38,6 +38,8 @@ async function main(): Promise<number> {
       url: { type: "string", default: "http://localhost:3000" },
       persona: { type: "string", default: "support" },
       think: { type: "string", default: "3" },
+      // People arrive over time; 50 questions in the same instant is a burst test, not a day at the desk.
+      ramp: { type: "string", default: "10" },
       timeout: { type: "string", default: "120" },
       json: { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
@@ -64,6 +66,7 @@ async function main(): Promise<number> {
     durationS: flagNumber("duration", values.duration, "positive"),
     personas,
     thinkS: flagNumber("think", values.think, "zeroOk"),
+    staggerMs: flagNumber("ramp", values.ramp, "zeroOk") * 1000,
     questions,
     recordings,
     turnTimeoutS: flagNumber("timeout", values.timeout, "positive"),

@@ -53,6 +53,20 @@ describe("the answer service on a language model (real node-llama-cpp, tiny GGUF
     }
   });
 
+  it("answers with the extractive engine when the model is too late to start (deadline), and stops it", async () => {
+    const engine = new LlamaCppEngine({ modelPath: path.join(dir, "tiny.gguf"), gpu: false, threads: 1 });
+    try {
+      // Loading a model in a fresh worker process takes far longer than 5 ms.
+      const service = await createAnswerService("support", { kb, engine, firstTextDeadlineMs: 5 });
+      const { result } = await ask(service.ask("how do webhook retries work"));
+      expect(result.engine).toBe("extractive");
+      expect(result.degraded).toMatch(/llama-cpp:tiny failed: no answer text within 5 ms/);
+      expect(result.citations[0]?.docId).toBe("webhooks.md");
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("answers with the extractive engine, and says why, when the model cannot load", async () => {
     const engine = new LlamaCppEngine({ modelPath: path.join(dir, "missing.gguf"), gpu: false, threads: 1 });
     const service = await createAnswerService("support", { kb, engine });

@@ -1,5 +1,5 @@
 import "server-only";
-import { toAppError } from "@/lib/errors";
+import { AppError, toAppError } from "@/lib/errors";
 import type { KnowledgeBase, SearchResult } from "@/lib/knowledge";
 import { detectLang } from "@/lib/knowledge/text";
 import type { Lang } from "@/lib/persona/persona";
@@ -69,6 +69,8 @@ export class AnswerService {
     private readonly faq: FaqMatcher,
     private readonly sessions: SessionMemory,
     private readonly screen: SafetyScreenFn | null,
+    /** A language model that has said nothing by then is replaced by the extractive engine for that question. */
+    private readonly firstTextDeadlineMs = 10_000,
   ) {}
 
   get persona() {
@@ -213,20 +215,45 @@ export class AnswerService {
   }
 
   /**
-   * The engine's answer; if a language model fails before saying anything (not installed, crashed, busy), the
-   * extractive engine answers instead and `onDegraded` gets the reason: nobody is left without an answer.
+   * The engine's answer; if a language model fails or is late before saying anything (not installed, crashed,
+   * busy, overloaded), the extractive engine answers instead and `onDegraded` gets the reason: nobody is left
+   * without an answer.
    */
   private async *answerWithFallback(request: AnswerRequest, onDegraded: (why: string) => void) {
+    if (this.engine.id === this.fallback.id) {
+      yield* this.engine.answer(request);
+      return;
+    }
     let said = false;
+    const late = new AbortController();
+    const signal = request.signal ? AbortSignal.any([request.signal, late.signal]) : late.signal;
+    const events = this.engine.answer({ ...request, signal })[Symbol.asyncIterator]();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), this.firstTextDeadlineMs);
+    });
     try {
-      for await (const ev of this.engine.answer(request)) {
-        said ||= ev.type === "delta";
-        yield ev;
+      for (;;) {
+        const pending = events.next();
+        pending.catch(() => {}); // a late engine may still fail after we stopped waiting for it
+        const next = said ? await pending : await Promise.race([pending, deadline]);
+        if (next === "late") {
+          late.abort();
+          throw new AppError("unavailable", `no answer text within ${this.firstTextDeadlineMs} ms`);
+        }
+        if (next.done) return;
+        if (next.value.type === "delta" && !said) {
+          said = true;
+          clearTimeout(timer);
+        }
+        yield next.value;
       }
     } catch (err) {
-      if (said || request.signal?.aborted || this.engine.id === this.fallback.id) throw err;
+      if (said || request.signal?.aborted) throw err;
       onDegraded(`${this.engine.id} failed: ${toAppError(err).message}`);
       yield* this.fallback.answer(request);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -55,7 +55,7 @@ export function createAnswerEngine(kb: KnowledgeBase): AnswerEngine {
 
 export async function createAnswerService(
   personaId: string,
-  options: { sessions?: SessionMemory; kb?: KnowledgeBase; engine?: AnswerEngine } = {},
+  options: { sessions?: SessionMemory; kb?: KnowledgeBase; engine?: AnswerEngine; firstTextDeadlineMs?: number } = {},
 ): Promise<AnswerService> {
   const kb = options.kb ?? (await KnowledgeBase.open(personaId));
   return new AnswerService(
@@ -65,5 +65,6 @@ export async function createAnswerService(
     await FaqMatcher.load(personaId),
     options.sessions ?? new InMemorySessionMemory(),
     (await SafetyScreen.forPersona(kb.persona))?.check ?? null,
+    options.firstTextDeadlineMs ?? env().LLM_DEADLINE_MS,
   );
 }

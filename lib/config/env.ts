@@ -88,12 +88,19 @@ const EnvSchema = z.object({
   MEDIA_DEADLINE_MS: z.coerce.number().int().positive().default(10_000),
   /** A recording not transcribed within this fails the turn with a clear error instead of hanging. */
   ASR_DEADLINE_MS: z.coerce.number().int().positive().default(20_000),
+  /**
+   * Seconds of speech a turn synthesises ahead of the listener (ms); later sentences wait until they are needed, so
+   * a burst of new questions is not queued behind answers still being read out. 0 synthesises everything at once.
+   */
+  SPEECH_LEAD_MS: z.coerce.number().int().min(0).default(4000),
+  /** A language model that has not started its answer within this is replaced by the extractive engine. */
+  LLM_DEADLINE_MS: z.coerce.number().int().positive().default(10_000),
   /** Attempts per queued job (transient failures such as a worker dying are retried with backoff). */
   QUEUE_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   /** Web processes `npm start` runs (ports PORT, PORT+1, ...) for a load balancer in front; >1 needs REDIS_URL. */
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-  /** Turns one client address may start per minute (0: no limit). */
-  RATE_LIMIT_TURNS_PER_IP: z.coerce.number().int().min(0).default(120),
+  /** Turns one client address may start per minute (0: no limit); generous, as a clinic's patients may share one NAT address. */
+  RATE_LIMIT_TURNS_PER_IP: z.coerce.number().int().min(0).default(600),
   /** Turns one session may start per minute (0: no limit). */
   RATE_LIMIT_TURNS_PER_SESSION: z.coerce.number().int().min(0).default(30),
   /** Knowledge-base upload requests one client address may make per minute (0: no limit). */

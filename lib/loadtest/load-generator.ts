@@ -9,6 +9,8 @@ import { buildReport, type LoadReport } from "./report";
 import { TokenRegistry } from "./tokens";
 import { createAgent, runTurn, type TurnResult, type TurnSpec } from "./turn-client";
 
+const DEFAULT_STAGGER_MS = 2000;
+
 export interface LoadOptions {
   url: string;
   sessions: number;
@@ -67,7 +69,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
     let inFlight = 0;
     const start = performance.now();
     const deadline = start + opts.durationS * 1000;
-    const staggerMs = opts.staggerMs ?? 2000;
+    const staggerMs = opts.staggerMs ?? DEFAULT_STAGGER_MS;
 
     const user = async (i: number) => {
       await sleepUntil(start + (staggerMs * i) / opts.sessions);
@@ -122,6 +124,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
         sessions: opts.sessions,
         durationS: opts.durationS,
         thinkS: opts.thinkS,
+        rampS: (opts.staggerMs ?? DEFAULT_STAGGER_MS) / 1000,
         elapsedS: (performance.now() - start) / 1000,
       },
       results,

@@ -10,6 +10,8 @@ export interface RunMeta {
   sessions: number;
   durationS: number;
   thinkS: number;
+  /** Users joined over this many seconds at the start. */
+  rampS: number;
   elapsedS: number;
 }
 
@@ -34,6 +36,9 @@ const LEAK_CHECK = {
   voice: "spoken turns carry no token: only turn.sessionId is the user's and a transcript exists",
 };
 
+/** Sub-millisecond digits of performance.now() are noise in a report. */
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
 function count(keys: Iterable<string>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of keys) out[k] = (out[k] ?? 0) + 1;
@@ -43,7 +48,7 @@ function count(keys: Iterable<string>): Record<string, number> {
 export function buildReport(meta: RunMeta, turns: readonly TurnResult[]): LoadReport {
   const ok = turns.filter((t) => t.failure === undefined);
   const since = (pick: (t: TurnResult) => number | undefined) =>
-    summarize(ok.flatMap((t) => (pick(t) === undefined ? [] : [pick(t)! - t.sentAt])));
+    summarize(ok.flatMap((t) => (pick(t) === undefined ? [] : [round(pick(t)! - t.sentAt, 1)])));
   const server = Object.fromEntries(
     SERVER_TIMINGS.map((k) => {
       const { n, p50, p95 } = summarize(ok.flatMap((t) => (typeof t.server?.[k] === "number" ? [t.server[k]] : [])));
@@ -65,7 +70,8 @@ export function buildReport(meta: RunMeta, turns: readonly TurnResult[]): LoadRe
       failed: turns.length - ok.length,
       withoutAudio: ok.filter((t) => t.firstAudioAt === undefined).length,
     },
-    turnsPerS: meta.elapsedS > 0 ? ok.length / meta.elapsedS : 0,
+    elapsedS: round(meta.elapsedS, 2),
+    turnsPerS: meta.elapsedS > 0 ? round(ok.length / meta.elapsedS, 2) : 0,
     failures: count(turns.flatMap((t) => (t.failure ? [t.failure] : []))),
     leaks: count(turns.flatMap((t) => [...new Set(t.leaks)])),
     client: {
@@ -94,7 +100,7 @@ const row = (label: string, s: Summary) => cells(label, [s.n, ms(s.p50), ms(s.p9
 export function formatReport(r: LoadReport): string {
   const lines = [
     `load test ${r.runId}: ${r.sessions} sessions for ${r.durationS} s against ${r.url}`,
-    `  ${r.mode} questions, persona ${r.personas.join(" + ")}, think ${r.thinkS} s ±50%`,
+    `  ${r.mode} questions, persona ${r.personas.join(" + ")}, think ${r.thinkS} s ±50%, users join over ${r.rampS} s`,
     `  elapsed ${r.elapsedS.toFixed(1)} s: ${r.turns.completed} turns completed (${r.turnsPerS.toFixed(2)}/s), ` +
       `${r.turns.failed} failed, ${r.turns.withoutAudio} completed without audio`,
     `  failures: ${tally(r.failures)}`,

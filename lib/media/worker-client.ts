@@ -35,6 +35,8 @@ export class MediaWorkerClient {
     this.ready = new Promise((resolve, reject) => {
       const onExit = (code: number | null, signal: string | null) => {
         const why = `the media worker stopped (${signal ?? `exit code ${code}`})`;
+        if (this.listeners.size)
+          console.warn(`[media] pid ${child.pid}: ${why} with ${this.listeners.size} jobs in hand`);
         this.child = null;
         this.ready = null;
         reject(new WorkerLostError(why));

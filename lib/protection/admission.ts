@@ -142,9 +142,9 @@ export class TurnAdmission {
 // One of each per process, kept on `globalThis`: Next evaluates this module separately for instrumentation and
 // for route handlers, and the shutdown drain must see the turns the routes admitted.
 const KEY = Symbol.for("avatar-consult.protection");
-const holder = ((globalThis as typeof globalThis & { [KEY]?: { admission?: TurnAdmission; uploads?: RateLimiter } })[
-  KEY
-] ??= {});
+const shared = globalThis as typeof globalThis & { [KEY]?: { admission?: TurnAdmission; uploads?: RateLimiter } };
+const holder = shared[KEY] ?? {};
+shared[KEY] = holder;
 
 export function turnAdmission(): TurnAdmission {
   if (!holder.admission) {

@@ -6,6 +6,7 @@ import { type AnswerService, createAnswerService } from "@/lib/answer";
 import { KnowledgeBase } from "@/lib/knowledge";
 import { MediaService } from "@/lib/media/media-service";
 import { personaDir } from "@/lib/persona/persona";
+import { LocalMediaQueue } from "@/lib/queue/local-media-queue";
 import { decodeWav } from "@/lib/speech/wav";
 import type { TurnEvent } from "./events";
 import { TurnOrchestrator } from "./orchestrator";
@@ -21,10 +22,10 @@ async function collect(stream: AsyncIterable<TurnEvent>): Promise<TurnEvent[]> {
 describe("TurnOrchestrator (real answer service, real speech and lip-sync in process)", () => {
   let dir: string;
   let turns: TurnOrchestrator;
+  const services = new Map<string, Promise<AnswerService>>();
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "turn-"));
     process.env.DATA_DIR = path.join(dir, "data");
-    const services = new Map<string, Promise<AnswerService>>();
     for (const id of ["triage", "support"]) {
       const kb = await KnowledgeBase.open(id, { uri: path.join(dir, "db") });
       await kb.ingestPaths([path.join(personaDir(id), "docs")]);
@@ -101,6 +102,50 @@ describe("TurnOrchestrator (real answer service, real speech and lip-sync in pro
     expect(rest.at(-1)).toMatchObject({ type: "done", cancelled: true });
     const next = await second;
     expect(next.at(-1)).toMatchObject({ type: "done", cancelled: false });
+  });
+
+  it("still answers in text when speech misses its deadline (a slow media engine)", async () => {
+    // A real worker process behind a queue whose speech deadline no engine can meet.
+    const late = new LocalMediaQueue({
+      workers: 1,
+      batchSize: 1,
+      windowMs: 0,
+      attempts: 1,
+      deadlines: { speakMs: 1, transcribeMs: 30_000 },
+    });
+    try {
+      const slow = new TurnOrchestrator({
+        media: late,
+        answers: (id) => services.get(id) ?? Promise.reject(new Error(`no persona ${id}`)),
+        lipsyncEngine: "viseme",
+      });
+      const events = await collect(slow.run({ personaId: "support", text: "how do I reset my password" }));
+      expect(events.some((e) => e.type === "text")).toBe(true);
+      expect(events.some((e) => e.type === "audio")).toBe(false);
+      expect(events.find((e) => e.type === "notice")).toMatchObject({ code: "speech_late" });
+      expect(events.at(-1)).toMatchObject({ type: "done", cancelled: false });
+    } finally {
+      await late.close();
+    }
+  });
+
+  it("keeps only the speech lead ahead of the listener, sending later sentences as they become needed", async () => {
+    const lead = 1000;
+    const paced = new TurnOrchestrator({
+      media: new MediaService({ knowledgeDir: path.resolve("knowledge"), avatarCacheDir: path.join(dir, "avatars") }),
+      answers: (id) => services.get(id) ?? Promise.reject(new Error(`no persona ${id}`)),
+      lipsyncEngine: "viseme",
+      speechLeadMs: lead,
+    });
+    const arrivals: { startMs: number; at: number }[] = [];
+    for await (const e of paced.run({ personaId: "support", text: "how do I set up webhooks" })) {
+      if (e.type === "audio") arrivals.push({ startMs: e.startMs, at: performance.now() });
+    }
+    expect(arrivals.length).toBeGreaterThan(1);
+    const first = arrivals[0]!.at;
+    // No sentence arrives earlier than `lead` before it is due to play (a busy machine only makes it later).
+    for (const a of arrivals.slice(1)) expect(a.at - first).toBeGreaterThanOrEqual(a.startMs - lead - 20);
+    expect(arrivals.at(-1)!.startMs).toBeGreaterThan(lead);
   });
 
   it("answers bad requests with an error event", async () => {

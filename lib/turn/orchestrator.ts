@@ -41,6 +41,21 @@ export interface TurnDeps {
    * across a load balancer). Unset on one process.
    */
   announceTurn?: (sessionId: string, turnId: string) => void;
+  /** Speech synthesised ahead of the listener, at most; unset or 0 synthesises the whole answer at once. */
+  speechLeadMs?: number;
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** Events of one turn, pushed by two concurrent tasks (answer text, speech) and read by one consumer. */
@@ -173,19 +188,31 @@ export class TurnOrchestrator {
         (async () => {
           let startMs = 0;
           let seq = 0;
+          let playingSince = 0;
           for (let i = 0; ; i++) {
             while (i >= sentences.length && !answerEnded) await new Promise<void>((r) => (speaker.wake = r));
             const sentence = sentences[i];
             if (sentence === undefined || signal.aborted) return;
             // A lone citation or markup has nothing to say.
             if (!/[\p{L}\p{N}]/u.test(sentence.replace(/\[[\d,，、\s-]+\]|【[\d,，、\s-]+】/g, ""))) continue;
+            // Keep only a few seconds of speech ahead of the listener: the rest of the answer can wait its turn, so
+            // other people's first sentences are not queued behind it (and nothing is wasted on a barge-in).
+            const lead = this.deps.speechLeadMs ?? 0;
+            if (seq > 0 && lead > 0) {
+              const ahead = startMs - (performance.now() - playingSince);
+              if (ahead > lead) await sleep(ahead - lead, signal);
+              if (signal.aborted) return;
+            }
             // The first sentence starts a turn; later ones must arrive before the one playing ends.
             const priority: MediaPriority = seq === 0 ? "new-turn" : "next-sentence";
             try {
               for await (const s of this.deps.media.speak(request.personaId, sentence, { lang, signal, priority })) {
                 engines.tts = s.engines.tts;
                 engines.lipsync = s.engines.lipsync;
-                timings.firstAudioMs ||= since();
+                if (!timings.firstAudioMs) {
+                  timings.firstAudioMs = since();
+                  playingSince = performance.now();
+                }
                 queue.push({
                   type: "audio",
                   seq,

@@ -25,7 +25,7 @@ const BARGE_IN_CHANNEL = "avatar:barge-in";
  */
 export function turnOrchestrator(): TurnOrchestrator {
   if (runtime.orchestrator) return runtime.orchestrator;
-  const { REDIS_URL } = env();
+  const { REDIS_URL, SPEECH_LEAD_MS } = env();
   const sessions: SessionMemory = REDIS_URL
     ? new RedisSessionMemory(redisConnection(REDIS_URL, "command"))
     : new InMemorySessionMemory();
@@ -43,6 +43,7 @@ export function turnOrchestrator(): TurnOrchestrator {
       return s;
     },
     lipsyncEngine: "viseme",
+    speechLeadMs: SPEECH_LEAD_MS,
     announceTurn: publisher
       ? (sessionId, turnId) => {
           publisher.publish(BARGE_IN_CHANNEL, JSON.stringify({ sessionId, turnId })).catch(() => {});

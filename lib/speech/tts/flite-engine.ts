@@ -1,10 +1,6 @@
 import "server-only";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { WASI } from "node:wasi";
 import { AppError } from "@/lib/errors";
 import type { Lang } from "@/lib/persona/persona";
 import {
@@ -20,6 +16,7 @@ import {
 import type { PhonemeTiming, Speech, TtsEngine, TtsOptions } from "@/lib/speech/types";
 import { arpabetViseme } from "@/lib/speech/visemes";
 import { decodeWav, durationMs } from "@/lib/speech/wav";
+import { runWasi } from "./wasi-memory";
 
 /** Voices compiled into the WASI binary at 16 kHz (its `kal` is an 8 kHz duplicate of kal16, so it is left out). */
 export const FLITE_VOICES = ["slt", "kal16", "awb", "rms"] as const;
@@ -93,55 +90,32 @@ export class FliteTtsEngine implements TtsEngine {
     const spoken = speakableText(text, options.lang);
     const mod = await fliteModule();
     const parts: SpeechPart[] = [];
-    // A private folder per call: the binary can only write files, and it must not leave them behind.
-    const dir = mkdtempSync(path.join(tmpdir(), "flite-"));
-    try {
-      for (const [i, chunk] of chunkText(spoken, "en", MAX_CHARS).entries()) {
-        throwIfAborted(options.signal);
-        parts.push(run(mod, dir, `u${i}`, voice, chunk));
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    for (const chunk of chunkText(spoken, "en", MAX_CHARS)) {
+      throwIfAborted(options.signal);
+      parts.push(run(mod, voice, chunk));
     }
     const joined = concatParts(parts, parts[0]!.audio.sampleRate);
     return toSpeech(joined, this.id, voice, spoken);
   }
 }
 
-function run(mod: WebAssembly.Module, dir: string, name: string, voice: FliteVoice, text: string): SpeechPart {
-  const outPath = path.join(dir, `${name}.txt`);
-  const wavPath = path.join(dir, `${name}.wav`);
-  let out: number | undefined = openSync(outPath, "w");
+/** One run of the flite binary, all in memory: its phone durations on stdout, its WAV as a file it writes. */
+function run(mod: WebAssembly.Module, voice: FliteVoice, text: string): SpeechPart {
+  let result: ReturnType<typeof runWasi>;
   try {
-    const wasi = new WASI({
-      version: "preview1",
-      // `-t` keeps text that starts with "-" or names a file from being read as an option or a path.
-      args: ["flite", "-voice", voice, "-psdur", "-t", text, "-o", `/out/${name}.wav`],
-      preopens: { "/out": dir },
-      stdout: out,
-      stderr: out,
-      returnOnExit: true,
+    // `-t` keeps text that starts with "-" or names a file from being read as an option or a path.
+    result = runWasi(mod, ["flite", "-voice", voice, "-psdur", "-t", text, "-o", "/out/speech.wav"], "/out");
+  } catch (err) {
+    throw new AppError("internal", `flite crashed on a ${text.length}-character sentence: ${String(err)}`, {
+      cause: err,
     });
-    const instance = new WebAssembly.Instance(mod, { wasi_snapshot_preview1: wasi.wasiImport });
-    let code: number;
-    try {
-      code = wasi.start(instance);
-    } catch (err) {
-      throw new AppError("internal", `flite crashed on a ${text.length}-character sentence: ${String(err)}`, {
-        cause: err,
-      });
-    }
-    closeSync(out);
-    out = undefined;
-    const log = readFileSync(outPath, "utf8");
-    if (code !== 0) throw new AppError("internal", `flite exited with ${code}: ${log.trim().slice(0, 300)}`);
-    const audio = decodeWav(readFileSync(wavPath));
-    return { audio, phonemes: coverAudio(parsePsdur(log), durationMs(audio), "pau"), words: [] };
-  } finally {
-    if (out !== undefined) closeSync(out);
-    rmSync(outPath, { force: true });
-    rmSync(wavPath, { force: true });
   }
+  const { exitCode, stdout, files } = result;
+  if (exitCode !== 0) throw new AppError("internal", `flite exited with ${exitCode}: ${stdout.trim().slice(0, 300)}`);
+  const wav = files.get("speech.wav");
+  if (!wav) throw new AppError("internal", `flite wrote no audio: ${stdout.trim().slice(0, 300)}`);
+  const audio = decodeWav(wav);
+  return { audio, phonemes: coverAudio(parsePsdur(stdout), durationMs(audio), "pau"), words: [] };
 }
 
 function fliteVoice(id: string): FliteVoice {

@@ -22,6 +22,8 @@ describe("POST /api/personas/{persona}/turns", () => {
     dir = await mkdtemp(path.join(tmpdir(), "turns-route-"));
     process.env.LANCEDB_URI = path.join(dir, "db");
     process.env.DATA_DIR = path.join(dir, "data");
+    // The HTTP contract is under test here, not pacing: synthesise whole answers at once.
+    process.env.SPEECH_LEAD_MS = "0";
     const { KnowledgeBase } = await import("@/lib/knowledge");
     const kb = await KnowledgeBase.open("support");
     await kb.ingestPaths([path.resolve("knowledge/support/docs")]);

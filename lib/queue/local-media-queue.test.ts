@@ -1,0 +1,79 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SpokenSentence } from "@/lib/media/media-service";
+import { LocalMediaQueue } from "./local-media-queue";
+import { DeadlineError, type MediaPriority } from "./types";
+
+const LONG_TEXT = Array.from({ length: 25 }, (_, i) => `This is sentence number ${i + 1} of a long answer.`).join(" ");
+
+async function speakAll(queue: LocalMediaQueue, text: string, priority?: MediaPriority): Promise<SpokenSentence[]> {
+  const out: SpokenSentence[] = [];
+  for await (const s of queue.speak("support", text, { lang: "en", priority })) out.push(s);
+  return out;
+}
+
+describe("LocalMediaQueue (real media worker processes)", () => {
+  let dir: string;
+  let queue: LocalMediaQueue;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "local-media-"));
+    process.env.DATA_DIR = path.join(dir, "data");
+    queue = new LocalMediaQueue({
+      workers: 2,
+      batchSize: 1,
+      windowMs: 5,
+      attempts: 3,
+      deadlines: { speakMs: 30_000, transcribeMs: 30_000 },
+    });
+    await queue.warm(["support"]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await queue?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("finishes a job on another worker when the one doing it dies", async () => {
+    const pending = speakAll(queue, LONG_TEXT);
+    // Both workers are idle: the job went to the first; kill it once it has started.
+    await new Promise((r) => setTimeout(r, 300));
+    const [first] = queue.pids;
+    expect(first).toBeDefined();
+    process.kill(first as number, "SIGKILL");
+    const sentences = await pending;
+    expect(sentences.length).toBeGreaterThanOrEqual(20);
+    expect(sentences.every((s) => s.audio.samples.length > 0)).toBe(true);
+  });
+
+  it("serves a speaking session's next sentence before new turns that queued earlier", async () => {
+    const order: string[] = [];
+    const track = (label: string, priority: MediaPriority) =>
+      speakAll(queue, `Sentence for ${label}.`, priority).then(() => order.push(label));
+    // Two long jobs occupy both workers; then new turns queue, and a next sentence arrives last.
+    const busy = [speakAll(queue, LONG_TEXT), speakAll(queue, LONG_TEXT)];
+    await new Promise((r) => setTimeout(r, 50));
+    const waiting = [track("new-1", "new-turn"), track("new-2", "new-turn")];
+    await new Promise((r) => setTimeout(r, 20));
+    waiting.push(track("next", "next-sentence"));
+    await Promise.all([...busy, ...waiting]);
+    expect(order[0]).toBe("next");
+  });
+
+  it("gives up at the deadline so the turn can go on without a voice", async () => {
+    const hurried = new LocalMediaQueue({
+      workers: 1,
+      batchSize: 1,
+      windowMs: 0,
+      attempts: 1,
+      deadlines: { speakMs: 1, transcribeMs: 1 },
+    });
+    try {
+      await expect(speakAll(hurried, LONG_TEXT)).rejects.toBeInstanceOf(DeadlineError);
+    } finally {
+      await hurried.close();
+    }
+  });
+});
