@@ -1,8 +1,9 @@
 /**
  * `npm start`: build the app if the sources changed since the last build, ingest each persona's sample
- * documents into an empty knowledge base, then serve on PORT (default 3000).
+ * documents into an empty knowledge base, then serve on PORT (default 3000): WEB_CONCURRENCY web processes on
+ * PORT, PORT+1, ... and, with REDIS_URL, MEDIA_WORKERS media workers on the queue; each restarted if it crashes.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { env } from "@/lib/config/env";
@@ -11,6 +12,7 @@ import { listPersonaIds, personaDir } from "@/lib/persona/persona";
 
 const root = process.cwd();
 const nextBin = path.join(root, "node_modules", ".bin", "next");
+const tsxBin = path.join(root, "node_modules", ".bin", "tsx");
 
 function newestMtime(p: string): number {
   if (!existsSync(p)) return 0;
@@ -55,17 +57,72 @@ async function ingestSamplesIfEmpty(): Promise<void> {
   }
 }
 
+/** Next's own signal handler would close the listener at once; ours drains speaking turns first (shutdown.ts). */
+const SERVER_ENV = { NEXT_TELEMETRY_DISABLED: "1", NEXT_MANUAL_SIG_HANDLE: "true" };
+
+/**
+ * Keeps a process running: restarted after a crash (with a growing pause if it keeps crashing), stopped with
+ * the rest on SIGINT/SIGTERM.
+ */
+function supervise(name: string, command: string, args: string[], children: Set<ChildProcess>): void {
+  let failures = 0;
+  const launch = () => {
+    const started = Date.now();
+    const child = spawn(command, args, { stdio: "inherit", env: { ...process.env, ...SERVER_ENV } });
+    children.add(child);
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      if (stopping) return;
+      failures = Date.now() - started > 60_000 ? 1 : failures + 1;
+      if (failures > 5) {
+        console.error(`[start] ${name} keeps stopping (${signal ?? `exit code ${code}`}); giving up`);
+        stopAll("SIGTERM", children, 1);
+        return;
+      }
+      const pause = Math.min(30_000, 500 * 2 ** failures);
+      console.warn(`[start] ${name} stopped (${signal ?? `exit code ${code}`}); restarting in ${pause} ms`);
+      setTimeout(launch, pause);
+    });
+  };
+  launch();
+}
+
+let stopping = false;
+
 async function main(): Promise<void> {
+  const e = env();
+  if (e.WEB_CONCURRENCY > 1 && !e.REDIS_URL) {
+    throw new Error("WEB_CONCURRENCY above 1 needs REDIS_URL: the web processes share sessions through Redis");
+  }
   buildIfNeeded();
   await ingestSamplesIfEmpty();
-  const port = String(env().PORT);
-  console.log(`[start] serving http://localhost:${port}`);
-  const server = spawn(nextBin, ["start", "-p", port], {
-    stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
-  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => server.kill(sig));
-  server.on("exit", (code) => process.exit(code ?? 0));
+  const children = new Set<ChildProcess>();
+  // With Redis, media workers are separate processes taking jobs from the queue (this host's share of them);
+  // without it, each web process runs its own pool of MEDIA_WORKERS worker processes.
+  if (e.REDIS_URL) {
+    for (let i = 0; i < e.MEDIA_WORKERS; i++) {
+      supervise(`media worker ${i + 1}`, tsxBin, ["--conditions=react-server", "scripts/worker.ts", "media"], children);
+    }
+  }
+  for (let i = 0; i < e.WEB_CONCURRENCY; i++) {
+    const port = String(e.PORT + i);
+    console.log(`[start] serving http://localhost:${port}`);
+    supervise(`web server on port ${port}`, nextBin, ["start", "-p", port], children);
+  }
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => stopAll(sig, children, 0));
+}
+
+/** Each web process lets its speaking turns finish (SHUTDOWN_GRACE_MS); once all have gone, this one goes too. */
+function stopAll(sig: NodeJS.Signals, children: Set<ChildProcess>, exitCode: number): void {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill(sig);
+  const check = setInterval(() => {
+    if (children.size === 0) {
+      clearInterval(check);
+      process.exit(exitCode);
+    }
+  }, 100);
 }
 
 main().catch((err) => {

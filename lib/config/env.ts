@@ -78,10 +78,17 @@ const EnvSchema = z.object({
    * processes serve any session. Unset: everything runs on this machine with no service to start.
    */
   REDIS_URL: emptyAsUnset(z.string().url().optional()),
-  /** Media worker processes `npm start` runs on this machine (local queue) or next to the web server (Redis). */
-  MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
-  /** Jobs one media worker process works on at once (its batch: jobs arriving together are served together). */
-  MEDIA_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * Media worker processes `npm start` runs on this machine (local queue) or next to the web server (Redis). Two on
+   * two cores: synthesis is single-threaded, and the web process itself needs little.
+   */
+  MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
+  /**
+   * Jobs one media worker works on at once (its batch). 1 suits the CPU engines, which each occupy the core while
+   * they run, so more at once only delays every one of them; raise it for Wav2Lip on a GPU, where the frames of
+   * several sentences share one inference.
+   */
+  MEDIA_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(1),
   /** How long a media worker waits for more jobs to join a batch before it starts one. */
   MEDIA_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(5),
   /** A sentence's speech and frames later than this degrade the turn to text (the answer still arrives). */

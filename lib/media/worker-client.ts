@@ -119,9 +119,9 @@ export class MediaWorkerClient {
     }
   }
 
-  /** Stops the worker process; the next request starts another. */
+  /** Stops the worker process (it leaves when its IPC channel closes); the next request starts another. */
   close(): void {
-    this.child?.kill();
+    if (this.child?.connected) this.child.disconnect();
   }
 
   /** The worker's process id (for operators and fault tests). */

@@ -43,7 +43,9 @@ export function runMediaWorker(): void {
       )
       .finally(() => running.delete(msg.id));
   });
-  // The parent going away ends the worker: no orphaned processes holding models.
+  // The parent going away ends the worker: no orphaned processes holding models. Ctrl+C or a service manager's
+  // SIGTERM reaches the whole process group; the web process decides when its speaking turns are done.
   process.on("disconnect", () => process.exit(0));
+  for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => {});
   send({ type: "ready" });
 }

@@ -104,7 +104,8 @@ export class RedisMediaQueue implements MediaQueue {
 
   async workers(): Promise<WorkerStatus[]> {
     const list = await this.queue.getWorkers();
-    return list.map((w) => ({ kind: "media", id: String(w.name ?? w.id ?? w.addr), up: true }));
+    // BullMQ names a worker's connection "bull:<queue>:w:<worker name>"; ours are "media@<host>:<pid>".
+    return list.map((w) => ({ kind: "media", id: w.rawname?.split(":w:")[1] ?? w.addr ?? "unknown", up: true }));
   }
 
   async close(): Promise<void> {
