@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { configuredLanguageModel } from "@/lib/answer";
 import { env } from "@/lib/config/env";
 import { KnowledgeBase } from "@/lib/knowledge";
 import { listPersonaIds, personaDir } from "@/lib/persona/persona";
@@ -100,9 +101,10 @@ async function main(): Promise<void> {
   // With Redis, media workers are separate processes taking jobs from the queue (this host's share of them);
   // without it, each web process runs its own pool of MEDIA_WORKERS worker processes.
   if (e.REDIS_URL) {
-    for (let i = 0; i < e.MEDIA_WORKERS; i++) {
-      supervise(`media worker ${i + 1}`, tsxBin, ["--conditions=react-server", "scripts/worker.ts", "media"], children);
-    }
+    const worker = (kind: string) => ["--conditions=react-server", "scripts/worker.ts", kind];
+    for (let i = 0; i < e.MEDIA_WORKERS; i++) supervise(`media worker ${i + 1}`, tsxBin, worker("media"), children);
+    // A local model is served by one llm worker here (more on GPU hosts with `npm run worker -- llm`).
+    if (configuredLanguageModel() === "llama-cpp") supervise("llm worker", tsxBin, worker("llm"), children);
   }
   for (let i = 0; i < e.WEB_CONCURRENCY; i++) {
     const port = String(e.PORT + i);

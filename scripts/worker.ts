@@ -1,12 +1,27 @@
 /**
- * `npm run worker -- media`: a worker process that takes jobs from the Redis queue (REDIS_URL), on this host or any
- * other sharing the same Redis and LanceDB. Without REDIS_URL, `npm start` runs the workers it needs itself.
+ * `npm run worker -- media|llm`: a worker process that takes jobs from the Redis queue (REDIS_URL), on this host or
+ * any other sharing the same Redis. Without REDIS_URL, `npm start` runs the workers it needs itself.
  */
+import type { Worker } from "bullmq";
+import { localLanguageModel } from "@/lib/answer";
 import { env } from "@/lib/config/env";
+import { startLlmJobWorker } from "@/lib/queue/llm-job-worker";
 import { startMediaJobWorker } from "@/lib/queue/media-job-worker";
 import { redact } from "@/lib/queue/redis";
 
-const KINDS = ["media"] as const;
+const KINDS = ["media", "llm"] as const;
+
+async function start(kind: (typeof KINDS)[number], url: string): Promise<{ worker: Worker; what: string }> {
+  const e = env();
+  if (kind === "media") {
+    const worker = await startMediaJobWorker({ url, batchSize: e.MEDIA_BATCH_SIZE });
+    return { worker, what: `${e.MEDIA_BATCH_SIZE} jobs at once` };
+  }
+  const engine = localLanguageModel();
+  if (!engine) throw new Error("no language model configured: set LLM_MODEL_PATH to a GGUF (npm run models:pull)");
+  const worker = await startLlmJobWorker({ url, engine, concurrency: e.LLM_SEQUENCES });
+  return { worker, what: `${engine.id}, ${e.LLM_SEQUENCES} answers at once` };
+}
 
 async function main(): Promise<void> {
   const kind = process.argv[2];
@@ -18,9 +33,9 @@ async function main(): Promise<void> {
     throw new Error("a worker takes jobs from Redis: set REDIS_URL (without it, `npm start` runs its own workers)");
   }
   const t0 = performance.now();
-  const worker = await startMediaJobWorker({ url: e.REDIS_URL, batchSize: e.MEDIA_BATCH_SIZE });
+  const { worker, what } = await start(kind as (typeof KINDS)[number], e.REDIS_URL);
   console.log(
-    `[worker] ${kind} ready in ${Math.round(performance.now() - t0)} ms: ${e.MEDIA_BATCH_SIZE} jobs at once from ${redact(e.REDIS_URL)}`,
+    `[worker] ${kind} ready in ${Math.round(performance.now() - t0)} ms: ${what} from ${redact(e.REDIS_URL)}`,
   );
   // Stop taking jobs, let the ones in hand finish, then go.
   for (const sig of ["SIGINT", "SIGTERM"] as const) {

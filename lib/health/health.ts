@@ -3,7 +3,9 @@ import { createAnswerEngine } from "@/lib/answer";
 import { KnowledgeBase } from "@/lib/knowledge";
 import { configuredMediaEngines } from "@/lib/media/engines";
 import { listPersonaIds } from "@/lib/persona/persona";
+import { turnAdmission } from "@/lib/protection/admission";
 import { ttsChoice } from "@/lib/speech/tts/choice";
+import { mediaQueue } from "@/lib/turn/runtime";
 
 export interface PersonaHealth {
   id: string;
@@ -17,11 +19,41 @@ export interface PersonaHealth {
   tts: Record<string, string>;
 }
 
+export interface QueueHealth {
+  transport: "local" | "redis";
+  up: boolean;
+  /** Media worker processes up (local: started so far; they start on first use). */
+  workers: number;
+  waiting: number;
+  active: number;
+}
+
 export interface Health {
   status: "ok" | "degraded";
+  /** Shutting down: speaking turns finish, new ones are refused. */
+  draining: boolean;
+  activeTurns: number;
   engines: { embeddings: string; retrieval: string; answer: string; asr: string; lipsync: string };
+  queue: QueueHealth;
   personas: PersonaHealth[];
   problems: string[];
+}
+
+/** The media queue as an operator needs it: can jobs be queued, and is anybody taking them. */
+async function queueHealth(problems: string[]): Promise<QueueHealth> {
+  const media = mediaQueue();
+  try {
+    const [depth, workers] = await Promise.all([media.depth(), media.workers()]);
+    const up = workers.filter((w) => w.up).length;
+    if (media.transport === "redis" && up === 0) {
+      problems.push("no media worker is taking jobs: start one with `npm run worker -- media`");
+    }
+    const d = depth[0] ?? { waiting: 0, active: 0 };
+    return { transport: media.transport, up: true, workers: up, waiting: d.waiting, active: d.active };
+  } catch (err) {
+    problems.push((err as Error).message);
+    return { transport: media.transport, up: false, workers: 0, waiting: 0, active: 0 };
+  }
 }
 
 /** What is running and whether each persona's knowledge base answers; used by /api/health and the home page. */
@@ -55,9 +87,14 @@ export async function health(): Promise<Health> {
   }
   const media = await configuredMediaEngines();
   problems.push(...media.problems);
+  const queue = await queueHealth(problems);
+  const admission = turnAdmission();
   return {
     status: problems.length ? "degraded" : "ok",
+    draining: admission.isDraining,
+    activeTurns: admission.activeTurns,
     engines: { embeddings, retrieval: "lancedb-hybrid-rrf", answer, asr: media.asr, lipsync: media.lipsync },
+    queue,
     personas,
     problems,
   };

@@ -97,6 +97,11 @@ export class TurnAdmission {
     return this.active;
   }
 
+  /** True once shutdown began: health checks answer 503 so a load balancer sends new people elsewhere. */
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
   /** Stops admitting turns and waits until the running ones end, or `graceMs` passes. */
   async drain(graceMs: number): Promise<DrainResult> {
     this.draining = true;

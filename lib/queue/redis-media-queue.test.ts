@@ -1,33 +1,16 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TestRedisServer } from "@/lib/testing/redis-server";
+import { startWorkerProcess } from "@/lib/testing/worker-process";
 import { RedisMediaQueue } from "./redis-media-queue";
 import { DeadlineError } from "./types";
 
 const FIXTURE = path.resolve(process.cwd(), "../shared/fixtures/speech/cmusphinx_goforward.wav");
 const LONG_TEXT = Array.from({ length: 25 }, (_, i) => `This is sentence number ${i + 1} of a long answer.`).join(" ");
-
-/** `npm run worker -- media` as a real process; resolves when it has warmed up and takes jobs. */
-function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts", "media"],
-    {
-      env,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      if (d.toString().includes("ready in")) resolve(child);
-    });
-    child.once("exit", (code) => reject(new Error(`media worker exited (${code})`)));
-  });
-}
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -48,7 +31,7 @@ describe("media jobs over Redis (real redis-server, two worker processes)", () =
     redis = await TestRedisServer.start();
     dir = await mkdtemp(path.join(tmpdir(), "redis-media-"));
     const env = { ...process.env, REDIS_URL: redis.url, DATA_DIR: path.join(dir, "data"), MEDIA_BATCH_SIZE: "2" };
-    workers = await Promise.all([startWorker(env), startWorker(env)]);
+    workers = await Promise.all([startWorkerProcess("media", env), startWorkerProcess("media", env)]);
     media = new RedisMediaQueue({ url: redis.url, attempts: 3, deadlines: { speakMs: 20_000, transcribeMs: 20_000 } });
     inspect = new Queue("media", { connection: { host: "127.0.0.1", port: redis.port } });
   }, 180_000);

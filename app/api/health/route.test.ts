@@ -27,6 +27,8 @@ describe("GET /api/health", () => {
     });
     expect(body.personas.find((p: { id: string }) => p.id === "support").tts).toEqual({ en: "flite", zh: "espeak-ng" });
     expect(body.personas.map((p: { id: string }) => p.id)).toEqual(["support", "triage"]);
+    expect(body.queue).toMatchObject({ transport: "local", up: true, waiting: 0, active: 0 });
+    expect(body.draining).toBe(false);
     expect(body.status).toBe("degraded");
     expect(body.problems).toContain("persona triage has no documents");
 
@@ -38,5 +40,14 @@ describe("GET /api/health", () => {
       documents: 1,
       chunks: 1,
     });
+  });
+
+  it("answers 503 once the process drains for shutdown, so a load balancer sends people elsewhere", async () => {
+    const { GET } = await import("./route");
+    const { turnAdmission } = await import("@/lib/protection/admission");
+    await turnAdmission().drain(0);
+    const res = await GET();
+    expect(res.status).toBe(503);
+    expect((await res.json()).draining).toBe(true);
   });
 });
