@@ -50,6 +50,7 @@ export function localLanguageModel(): AnswerEngine | null {
           sequences: e.LLM_SEQUENCES,
           contextSize: e.LLM_CONTEXT_SIZE ?? null,
           maxQueue: e.LLM_MAX_QUEUE,
+          batchWindowMs: e.LLM_BATCH_WINDOW_MS,
           maxTokens: e.LLM_MAX_TOKENS,
           temperature: e.LLM_TEMPERATURE,
         });

@@ -43,6 +43,8 @@ const EnvSchema = z.object({
   LLM_CONTEXT_SIZE: z.coerce.number().int().positive().optional(),
   /** Answers that may wait for a free sequence before new ones are refused as busy. */
   LLM_MAX_QUEUE: z.coerce.number().int().nonnegative().default(32),
+  /** Tokens of answers arriving within this many ms are decoded as one llama.cpp batch (0: next event-loop cycle). */
+  LLM_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(2),
   LLM_MAX_TOKENS: z.coerce.number().int().positive().default(256),
   LLM_TEMPERATURE: z.coerce.number().min(0).max(2).default(0.2),
   /** An OpenAI-compatible API root, e.g. http://gpu-box:8000/v1 (llama.cpp server, vLLM, Ollama). */

@@ -17,6 +17,11 @@ export interface LlmWorkerConfig {
   contextSize: number | null;
   /** Requests that may wait for a free sequence; past this the worker answers "busy". */
   maxQueue: number;
+  /**
+   * Tokens of different answers arriving within this many ms are decoded as one batch (0: the next event-loop
+   * cycle). A few ms lets a new answer's prompt join the batch of those already generating.
+   */
+  batchWindowMs: number;
 }
 
 export interface GenerationOptions {

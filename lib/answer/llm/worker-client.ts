@@ -85,6 +85,7 @@ export class LlmWorkerClient {
       sequences: options.sequences ?? 4,
       contextSize: options.contextSize ?? null,
       maxQueue: options.maxQueue ?? 32,
+      batchWindowMs: options.batchWindowMs ?? 0,
     };
     this.workerEntry = options.workerEntry ?? projectPath("workers/llm.ts");
     this.loadTimeoutMs = options.loadTimeoutMs ?? 120_000;

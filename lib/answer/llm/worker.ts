@@ -134,6 +134,10 @@ export function runLlmWorker(): void {
       sequences: c.sequences,
       contextSize: c.contextSize ?? Math.min(model.trainContextSize, DEFAULT_CONTEXT_CAP),
       threads: c.threads,
+      batching: {
+        dispatchSchedule:
+          c.batchWindowMs > 0 ? (dispatch: () => void) => void setTimeout(dispatch, c.batchWindowMs) : "nextCycle",
+      },
     });
     const chatWrapper = resolveChatWrapper(model);
     const idle = Array.from({ length: c.sequences }, () => context.getSequence());
