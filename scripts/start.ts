@@ -103,6 +103,7 @@ async function main(): Promise<void> {
   if (e.REDIS_URL) {
     const worker = (kind: string) => ["--conditions=react-server", "scripts/worker.ts", kind];
     for (let i = 0; i < e.MEDIA_WORKERS; i++) supervise(`media worker ${i + 1}`, tsxBin, worker("media"), children);
+    supervise("ingest worker", tsxBin, worker("ingest"), children);
     // A local model is served by one llm worker here (more on GPU hosts with `npm run worker -- llm`).
     if (configuredLanguageModel() === "llama-cpp") supervise("llm worker", tsxBin, worker("llm"), children);
   }

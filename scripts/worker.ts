@@ -1,21 +1,25 @@
 /**
- * `npm run worker -- media|llm`: a worker process that takes jobs from the Redis queue (REDIS_URL), on this host or
+ * `npm run worker -- media|llm|ingest`: a worker process that takes jobs from the Redis queue (REDIS_URL), on this host or
  * any other sharing the same Redis. Without REDIS_URL, `npm start` runs the workers it needs itself.
  */
 import type { Worker } from "bullmq";
 import { localLanguageModel } from "@/lib/answer";
 import { env } from "@/lib/config/env";
+import { startIngestJobWorker } from "@/lib/queue/ingest-worker";
 import { startLlmJobWorker } from "@/lib/queue/llm-job-worker";
 import { startMediaJobWorker } from "@/lib/queue/media-job-worker";
 import { redact } from "@/lib/queue/redis";
 
-const KINDS = ["media", "llm"] as const;
+const KINDS = ["media", "llm", "ingest"] as const;
 
 async function start(kind: (typeof KINDS)[number], url: string): Promise<{ worker: Worker; what: string }> {
   const e = env();
   if (kind === "media") {
     const worker = await startMediaJobWorker({ url, batchSize: e.MEDIA_BATCH_SIZE });
     return { worker, what: `${e.MEDIA_BATCH_SIZE} jobs at once` };
+  }
+  if (kind === "ingest") {
+    return { worker: await startIngestJobWorker(url), what: `one file at a time into ${e.LANCEDB_URI}` };
   }
   const engine = localLanguageModel();
   if (!engine) throw new Error("no language model configured: set LLM_MODEL_PATH to a GGUF (npm run models:pull)");

@@ -1,5 +1,6 @@
 import "server-only";
 import { env } from "@/lib/config/env";
+import { type IngestQueue, LocalIngestQueue, RedisIngestQueue } from "./ingest-queue";
 import { LocalMediaQueue } from "./local-media-queue";
 import { RedisMediaQueue } from "./redis-media-queue";
 import type { MediaQueue } from "./types";
@@ -19,4 +20,13 @@ export function createMediaQueue(): MediaQueue {
     attempts: e.QUEUE_ATTEMPTS,
     deadlines,
   });
+}
+
+const holder = globalThis as { __avatarIngestQueue?: IngestQueue };
+
+/** Where uploads are ingested: ingest workers over Redis when REDIS_URL is set, else a process on this machine. */
+export function ingestQueue(): IngestQueue {
+  const { REDIS_URL } = env();
+  holder.__avatarIngestQueue ??= REDIS_URL ? new RedisIngestQueue(REDIS_URL) : new LocalIngestQueue();
+  return holder.__avatarIngestQueue;
 }
