@@ -54,6 +54,8 @@ const EnvSchema = z.object({
   /** Speech recognition: `auto` uses Whisper when its model folder is installed, else pocketsphinx. */
   ASR_ENGINE: z.enum(["auto", "whisper", "pocketsphinx"]).default("auto"),
   ASR_WHISPER_DIR: z.string().default("models/asr/whisper-base"),
+  /** pocketsphinx decoders each media worker keeps started, so a recording does not wait ~0.37 s for one to load. */
+  ASR_WARM_DECODERS: z.coerce.number().int().min(0).max(16).default(2),
   /** Lip-sync: `auto` uses the Wav2Lip ONNX model when installed, else the viseme renderer. */
   LIPSYNC_ENGINE: z.enum(["auto", "viseme", "wav2lip"]).default("auto"),
   LIPSYNC_MODEL_PATH: z.string().default("models/lipsync/wav2lip.onnx"),

@@ -7,7 +7,7 @@ import { VisemeRenderer } from "@/lib/avatar/viseme-renderer";
 import { Wav2LipEngine } from "@/lib/avatar/wav2lip-engine";
 import { env, projectPath } from "@/lib/config/env";
 import { type Lang, loadPersona } from "@/lib/persona/persona";
-import { createAsrEngine } from "@/lib/speech/asr";
+import { createAsrEngine, PocketsphinxAsrEngine } from "@/lib/speech/asr";
 import { createTtsEngine, synthesizeSentences, type WarmableTtsEngine } from "@/lib/speech/tts";
 import type { AsrEngine, PcmAudio, Transcript } from "@/lib/speech/types";
 import { mouthTrack } from "@/lib/speech/visemes";
@@ -70,7 +70,11 @@ export class MediaService {
       },
       { lipsync: useWav2Lip ? new Wav2LipEngine({ modelPath }) : undefined },
     );
-    service.asr = createAsrEngine({ engine: e.ASR_ENGINE, whisper: { modelDir: projectPath(e.ASR_WHISPER_DIR) } });
+    service.asr = createAsrEngine({
+      engine: e.ASR_ENGINE,
+      whisper: { modelDir: projectPath(e.ASR_WHISPER_DIR) },
+      pocketsphinx: { warmDecoders: e.ASR_WARM_DECODERS },
+    });
     return service;
   }
 
@@ -112,6 +116,8 @@ export class MediaService {
 
   /** Loads models, compiles TTS and draws each persona's patches, so the first turn waits for none of it. */
   async warm(personaIds: string[]): Promise<void> {
+    const asr = await this.asrEngine();
+    if (asr instanceof PocketsphinxAsrEngine) await asr.warm().catch(() => {}); // health names a missing recogniser
     for (const id of personaIds) {
       const persona = await loadPersona(id);
       for (const lang of persona.languages) await this.ttsEngine(persona.voice, lang).warmUp();

@@ -28,6 +28,11 @@ export interface PocketsphinxOptions {
   concurrency?: number;
   /** Passed to the CLI as they are (e.g. `["-beam", "1e-60"]`). */
   extraArgs?: string[];
+  /**
+   * Decoders kept started and waiting for audio: each loads its model in ~0.37 s, which a waiting one has
+   * already done when a recording arrives. 0 starts one per recording.
+   */
+  warmDecoders?: number;
 }
 
 export interface PocketsphinxStreamOptions extends AsrOptions {
@@ -86,6 +91,11 @@ class Decoder {
     this.result.catch(() => {});
   }
 
+  /** Still waiting for audio (a spare that died, e.g. killed from outside, must not be handed out). */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null && this.killedBy === undefined;
+  }
+
   write(samples: Int16Array): void {
     if (samples.length > 0 && this.child.stdin.writable) this.child.stdin.write(pcmBytes(samples));
   }
@@ -135,6 +145,8 @@ export class PocketsphinxAsrEngine implements AsrEngine {
   private readonly files: string[];
   private readonly maxPieceMs: number;
   private readonly concurrency: number;
+  private readonly warmDecoders: number;
+  private readonly spares: Decoder[] = [];
   private checked?: Promise<void>;
 
   constructor(options: PocketsphinxOptions = {}) {
@@ -151,6 +163,13 @@ export class PocketsphinxAsrEngine implements AsrEngine {
     ];
     this.maxPieceMs = options.maxPieceMs ?? 15_000;
     this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+    this.warmDecoders = options.warmDecoders ?? 0;
+  }
+
+  /** Starts the waiting decoders (once the model files are known to be there). */
+  async warm(): Promise<void> {
+    await this.check();
+    this.refill();
   }
 
   /** Resolves when the model files are in place; rejects with an error that names the Debian packages. */
@@ -228,12 +247,20 @@ export class PocketsphinxAsrEngine implements AsrEngine {
   }
 
   private start(signal: AbortSignal | undefined): Decoder {
-    const decoder = new Decoder(this.binary, this.args);
+    let decoder = this.spares.shift();
+    while (decoder && !decoder.alive) decoder = this.spares.shift();
+    decoder ??= new Decoder(this.binary, this.args);
+    if (this.warmDecoders > 0) setImmediate(() => this.refill());
     if (signal) {
       if (signal.aborted) decoder.kill(abortReason(signal));
       else signal.addEventListener("abort", () => decoder.kill(abortReason(signal)), { once: true });
     }
     return decoder;
+  }
+
+  private refill(): void {
+    for (let i = this.spares.length - 1; i >= 0; i--) if (!this.spares[i]?.alive) this.spares.splice(i, 1);
+    while (this.spares.length < this.warmDecoders) this.spares.push(new Decoder(this.binary, this.args));
   }
 
   private checkLang(lang: Lang | undefined): void {
