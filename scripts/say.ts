@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   );
   const out = values.out ?? `${values.persona}-say.mp4`;
   if (!hasFfmpeg()) {
-    const wav = out.replace(/\.mp4$/, "") + ".wav";
+    const wav = `${out.replace(/\.mp4$/, "")}.wav`;
     await writeFile(wav, encodeWav(clip.audio));
     console.log(`ffmpeg is not installed (Debian: apt-get install ffmpeg): wrote the audio only, to ${wav}`);
     return 0;
