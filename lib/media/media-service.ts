@@ -9,7 +9,7 @@ import { env, projectPath } from "@/lib/config/env";
 import { type Lang, loadPersona } from "@/lib/persona/persona";
 import { createAsrEngine, PocketsphinxAsrEngine } from "@/lib/speech/asr";
 import { createTtsEngine, synthesizeSentences, type WarmableTtsEngine } from "@/lib/speech/tts";
-import type { AsrEngine, PcmAudio, Transcript } from "@/lib/speech/types";
+import type { AsrEngine, AsrStream, PcmAudio, Transcript } from "@/lib/speech/types";
 import { mouthTrack } from "@/lib/speech/visemes";
 import { decodeWav } from "@/lib/speech/wav";
 
@@ -85,6 +85,21 @@ export class MediaService {
 
   async transcribe(wav: Uint8Array, lang?: Lang, signal?: AbortSignal): Promise<Transcript> {
     return (await this.asrEngine()).transcribe(decodeWav(wav), { lang, signal });
+  }
+
+  /**
+   * Recognition while the person is still speaking: audio is decoded as it arrives, so the transcript follows the
+   * end of speech closely. Engines that cannot stream get the whole recording at the end.
+   */
+  async listen(lang?: Lang): Promise<AsrStream> {
+    const asr = await this.asrEngine();
+    if (asr.stream) return asr.stream({ lang });
+    const chunks: Int16Array[] = [];
+    return {
+      write: (chunk) => void chunks.push(chunk.slice()),
+      end: () => asr.transcribe({ sampleRate: 16_000, samples: concatSamples(chunks) }, { lang }),
+      abort: () => void (chunks.length = 0),
+    };
   }
 
   ttsEngine(voice: { engine: string; id: string }, lang: Lang): WarmableTtsEngine {
@@ -181,4 +196,14 @@ export class MediaService {
       t = performance.now();
     }
   }
+}
+
+function concatSamples(parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

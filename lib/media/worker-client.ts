@@ -5,9 +5,9 @@ import type { PreparedAvatar } from "@/lib/avatar/types";
 import { AppError, type ErrorCode, ErrorCodes } from "@/lib/errors";
 import type { Lang } from "@/lib/persona/persona";
 import { WorkerLostError } from "@/lib/queue/types";
-import type { Transcript } from "@/lib/speech/types";
+import type { AsrStream, Transcript } from "@/lib/speech/types";
 import type { SpokenSentence } from "./media-service";
-import type { FromMediaWorker, ToMediaWorker } from "./worker-protocol";
+import type { FromMediaWorker, MediaWorkerRequest, ToMediaWorker } from "./worker-protocol";
 
 type Listener = (msg: FromMediaWorker) => void;
 
@@ -55,7 +55,7 @@ export class MediaWorkerClient {
   }
 
   /** Streams one request's messages until it ends; aborting the signal cancels it in the worker. */
-  private async *request(msg: Exclude<ToMediaWorker, { type: "abort" }>, signal?: AbortSignal) {
+  private async *request(msg: MediaWorkerRequest, signal?: AbortSignal, onSent?: () => void) {
     await this.start();
     const queue: FromMediaWorker[] = [];
     let wake: (() => void) | null = null;
@@ -67,6 +67,7 @@ export class MediaWorkerClient {
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       this.child?.send(msg);
+      onSent?.();
       for (;;) {
         if (!queue.length) await new Promise<void>((r) => (wake = r));
         wake = null;
@@ -95,6 +96,34 @@ export class MediaWorkerClient {
     for await (const m of this.request({ type: "speak", id, personaId, text, lang: options.lang }, options.signal)) {
       if (m.type === "sentence") yield m.sentence;
     }
+  }
+
+  /**
+   * Live recognition in the worker: audio is decoded as it is written, and `end()` gives the transcript soon
+   * after the last chunk. Chunks travel in order after the request that opens the session.
+   */
+  listen(lang?: Lang, signal?: AbortSignal): AsrStream {
+    const id = this.nextId++;
+    let markSent: () => void = () => {};
+    const sent = new Promise<void>((resolve) => {
+      markSent = resolve;
+    });
+    const transcript = (async () => {
+      for await (const m of this.request({ type: "listen", id, lang }, signal, markSent)) {
+        if (m.type === "transcript") return m.transcript;
+      }
+      throw new AppError("internal", "the media worker ended live recognition without a transcript");
+    })();
+    transcript.catch(() => {}); // read through end(); an abandoned session must not raise an unhandled rejection
+    const post = (m: ToMediaWorker) => void sent.then(() => this.child?.send(m));
+    return {
+      write: (pcm) => post({ type: "listen-audio", id, pcm }),
+      end: () => {
+        post({ type: "listen-end", id });
+        return transcript;
+      },
+      abort: () => post({ type: "abort", id }),
+    };
   }
 
   async transcribe(wav: Uint8Array, lang?: Lang, signal?: AbortSignal): Promise<Transcript> {

@@ -1,7 +1,8 @@
 import "server-only";
 import { toAppError } from "@/lib/errors";
+import { LiveSession } from "./live-session";
 import { MediaService } from "./media-service";
-import type { FromMediaWorker, ToMediaWorker } from "./worker-protocol";
+import type { FromMediaWorker, MediaWorkerRequest, ToMediaWorker } from "./worker-protocol";
 
 /**
  * The media worker process's main loop: one MediaService (models loaded once) serving every session's jobs
@@ -10,10 +11,20 @@ import type { FromMediaWorker, ToMediaWorker } from "./worker-protocol";
 export function runMediaWorker(): void {
   const media = MediaService.fromEnv();
   const running = new Map<number, AbortController>();
+  const live = new Map<number, LiveSession>();
   const send = (m: FromMediaWorker) => process.send?.(m);
 
-  const handle = async (msg: Exclude<ToMediaWorker, { type: "abort" }>, signal: AbortSignal) => {
-    if (msg.type === "speak") {
+  const handle = async (msg: MediaWorkerRequest, signal: AbortSignal) => {
+    if (msg.type === "listen") {
+      const session = new LiveSession(media.listen(msg.lang));
+      live.set(msg.id, session);
+      signal.addEventListener("abort", () => session.abort(), { once: true });
+      try {
+        send({ type: "transcript", id: msg.id, transcript: await session.transcript });
+      } finally {
+        live.delete(msg.id);
+      }
+    } else if (msg.type === "speak") {
       for await (const sentence of media.speak(msg.personaId, msg.text, { lang: msg.lang, signal })) {
         send({ type: "sentence", id: msg.id, sentence });
       }
@@ -29,6 +40,12 @@ export function runMediaWorker(): void {
   process.on("message", (msg: ToMediaWorker) => {
     if (msg.type === "abort") {
       running.get(msg.id)?.abort();
+      return;
+    }
+    if (msg.type === "listen-audio" || msg.type === "listen-end") {
+      const session = live.get(msg.id);
+      if (msg.type === "listen-audio") session?.write(msg.pcm);
+      else session?.end();
       return;
     }
     const controller = new AbortController();

@@ -12,7 +12,14 @@ export type ToMediaWorker =
   | { type: "transcribe"; id: number; wav: Uint8Array; lang?: Lang }
   | { type: "warm"; id: number; personaIds: string[] }
   | { type: "avatar"; id: number; personaId: string }
-  | { type: "abort"; id: number };
+  | { type: "abort"; id: number }
+  /** Live recognition: `listen` opens it, `listen-audio` feeds 16 kHz PCM, `listen-end` asks for the transcript. */
+  | { type: "listen"; id: number; lang?: Lang }
+  | { type: "listen-audio"; id: number; pcm: Int16Array }
+  | { type: "listen-end"; id: number };
+
+/** Messages that start work in the worker (the others steer work already running). */
+export type MediaWorkerRequest = Exclude<ToMediaWorker, { type: "abort" | "listen-audio" | "listen-end" }>;
 
 export type FromMediaWorker =
   | { type: "ready" }

@@ -5,7 +5,7 @@ import type { SpokenSentence } from "@/lib/media/media-service";
 import { MediaWorkerClient } from "@/lib/media/worker-client";
 import { observeBatch, observeJob, observeQueueWait } from "@/lib/metrics";
 import type { Lang } from "@/lib/persona/persona";
-import type { Transcript } from "@/lib/speech/types";
+import type { AsrStream, Transcript } from "@/lib/speech/types";
 import {
   DeadlineError,
   type MediaJobOptions,
@@ -89,6 +89,12 @@ export class LocalMediaQueue implements MediaQueue {
       },
     );
     yield* sentences;
+  }
+
+  /** A live recognition session on the least busy worker (its decoding runs in pocketsphinx's own process). */
+  listen(lang?: Lang, signal?: AbortSignal): AsrStream {
+    const slot = this.slots.reduce((best, s) => (s.active < best.active ? s : best));
+    return slot.client.listen(lang, signal);
   }
 
   avatar(personaId: string): Promise<PreparedAvatar> {

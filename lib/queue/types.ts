@@ -2,7 +2,7 @@ import type { PreparedAvatar } from "@/lib/avatar/types";
 import { AppError } from "@/lib/errors";
 import type { SpokenSentence } from "@/lib/media/media-service";
 import type { Lang } from "@/lib/persona/persona";
-import type { Transcript } from "@/lib/speech/types";
+import type { AsrStream, Transcript } from "@/lib/speech/types";
 
 /**
  * Who waits for a job decides its place in the queue: a session already speaking needs its next sentence before
@@ -26,6 +26,8 @@ export interface MediaQueue {
   readonly transport: "local" | "redis";
   transcribe(wav: Uint8Array, lang?: Lang, signal?: AbortSignal): Promise<Transcript>;
   speak(personaId: string, text: string, options: { lang: Lang } & MediaJobOptions): AsyncIterable<SpokenSentence>;
+  /** Recognition while the person speaks, pinned to one worker; absent where the transport cannot stream. */
+  listen?(lang?: Lang, signal?: AbortSignal): AsrStream;
   avatar(personaId: string): Promise<PreparedAvatar>;
   warm(personaIds: string[]): Promise<void>;
   /** Jobs waiting and running, for metrics and health. */

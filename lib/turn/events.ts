@@ -3,7 +3,8 @@ import type { SafetyLevel } from "@/lib/safety";
 /** The turn stream contract (DESIGN.md): one JSON object per line, flushed as it happens. */
 export type TurnEvent =
   | { type: "turn"; turnId: string; sessionId: string }
-  | { type: "transcript"; text: string; lang: "en" | "zh" }
+  /** `live`: a spoken question recognised while it was being spoken (else from the uploaded recording). */
+  | { type: "transcript"; text: string; lang: "en" | "zh"; live?: boolean }
   | { type: "safety"; level: SafetyLevel; message: string }
   | {
       type: "sources";

@@ -6,10 +6,11 @@ import { detectLang } from "@/lib/knowledge/text";
 import type { SpokenSentence } from "@/lib/media/media-service";
 import { degraded, observeTurn, turnFailed, turnStarted } from "@/lib/metrics";
 import type { Lang } from "@/lib/persona/persona";
-import { DeadlineError, type MediaPriority } from "@/lib/queue/types";
+import { DeadlineError, type MediaPriority, WorkerLostError } from "@/lib/queue/types";
 import type { Transcript } from "@/lib/speech/types";
-import { encodeWav } from "@/lib/speech/wav";
+import { decodeWav, encodeWav } from "@/lib/speech/wav";
 import type { TurnEvent } from "./events";
+import type { LiveSpeech } from "./live-speech";
 import { SentenceBuffer } from "./sentence-buffer";
 
 /** What a turn needs from the media stages: the in-process MediaService or a media worker process. */
@@ -29,6 +30,8 @@ export interface TurnRequest {
   wav?: Uint8Array;
   /** The client went away: stop everything for this turn. */
   signal?: AbortSignal;
+  /** The same recording, recognised while it was spoken; used when it holds exactly the WAV's samples. */
+  live?: LiveSpeech;
 }
 
 export interface TurnDeps {
@@ -111,6 +114,32 @@ export class TurnOrchestrator {
 
   constructor(private readonly deps: TurnDeps) {}
 
+  /**
+   * The recording's transcript: from live recognition when it received exactly this recording (decoding is then
+   * nearly done when the upload arrives), else from the WAV.
+   */
+  private async transcribe(
+    wav: Uint8Array,
+    live: LiveSpeech | undefined,
+    signal: AbortSignal,
+  ): Promise<Transcript & { live: boolean }> {
+    if (live) {
+      if (!live.broken && live.samples === decodeWav(wav).samples.length) {
+        const onAbort = () => live.stream.abort();
+        signal.addEventListener("abort", onAbort, { once: true });
+        try {
+          return { ...(await live.stream.end()), live: true };
+        } catch (err) {
+          // Bad audio fails the same way from the WAV; a lost worker is worth the second try.
+          if (signal.aborted || !(err instanceof WorkerLostError)) throw err;
+        } finally {
+          signal.removeEventListener("abort", onAbort);
+        }
+      } else live.stream.abort();
+    }
+    return { ...(await this.deps.media.transcribe(wav, undefined, signal)), live: false };
+  }
+
   /** Another process took this session over: stop the turn speaking here, unless it is that very turn. */
   cancelSession(sessionId: string, exceptTurnId?: string): void {
     const current = this.speaking.get(sessionId);
@@ -140,14 +169,18 @@ export class TurnOrchestrator {
 
       let question = request.text?.trim() ?? "";
       let lang: Lang = detectLang(question);
+      let live: boolean | undefined;
       if (request.wav) {
-        const transcript = await this.deps.media.transcribe(request.wav, undefined, signal);
+        const transcript = await this.transcribe(request.wav, request.live, signal);
         timings.asrMs = since();
         engines.asr = transcript.engine;
         question = transcript.text;
         lang = transcript.lang;
+        live = transcript.live;
       }
-      yield { type: "transcript", text: question, lang };
+      yield live === undefined
+        ? { type: "transcript", text: question, lang }
+        : { type: "transcript", text: question, lang, live };
 
       const service = await this.deps.answers(request.personaId);
       const queue = new EventQueue();

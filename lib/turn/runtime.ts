@@ -5,12 +5,14 @@ import { env } from "@/lib/config/env";
 import { setDependency, setQueueStatsProvider, setWorkerStatusProvider } from "@/lib/metrics";
 import { createMediaQueue, type MediaQueue } from "@/lib/queue";
 import { redisConnection } from "@/lib/queue/redis";
+import { LiveSpeechRegistry } from "./live-speech";
 import { TurnOrchestrator } from "./orchestrator";
 
 /** Web-process singletons, kept on globalThis: Next may evaluate this module more than once. */
 interface Runtime {
   orchestrator?: TurnOrchestrator;
   media?: MediaQueue;
+  live?: LiveSpeechRegistry;
 }
 const holder = globalThis as { __avatarRuntime?: Runtime };
 holder.__avatarRuntime ??= {};
@@ -79,6 +81,14 @@ export function mediaQueue(): MediaQueue {
   setWorkerStatusProvider(() => media.workers());
   runtime.media = media;
   return media;
+}
+
+/** Recordings being recognised while people speak, in this web process. */
+export function liveSpeech(): LiveSpeechRegistry {
+  if (runtime.live) return runtime.live;
+  const media = mediaQueue();
+  runtime.live = new LiveSpeechRegistry(media.listen?.bind(media) ?? null);
+  return runtime.live;
 }
 
 /** Starts the media workers and has them load every engine and draw each persona's avatar before the first turn. */

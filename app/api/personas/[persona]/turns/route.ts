@@ -3,7 +3,7 @@ import { loadPersona } from "@/lib/persona/persona";
 import { turnAdmission } from "@/lib/protection/admission";
 import { clientIp } from "@/lib/protection/client-ip";
 import { ndjsonResponse } from "@/lib/turn/ndjson";
-import { turnOrchestrator } from "@/lib/turn/runtime";
+import { liveSpeech, turnOrchestrator } from "@/lib/turn/runtime";
 import { parseTurnRequest } from "./schema";
 
 export const dynamic = "force-dynamic";
@@ -16,8 +16,9 @@ export async function POST(req: Request, ctx: { params: Promise<{ persona: strin
     admission.screen(clientIp(req));
     const { persona } = await ctx.params;
     await loadPersona(persona);
-    const turn = await parseTurnRequest(req);
-    const events = turnOrchestrator().run({ personaId: persona, ...turn, signal: req.signal });
+    const { speechId, ...turn } = await parseTurnRequest(req);
+    const live = speechId ? liveSpeech().take(speechId, persona, turn.sessionId) : undefined;
+    const events = turnOrchestrator().run({ personaId: persona, ...turn, live, signal: req.signal });
     return ndjsonResponse(admission.track(admission.admit({ sessionId: turn.sessionId }), events));
   } catch (err) {
     return errorResponse(err);

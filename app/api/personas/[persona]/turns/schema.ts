@@ -22,16 +22,25 @@ export interface ParsedTurn {
   sessionId?: string;
   text?: string;
   wav?: Uint8Array;
+  /** The live recording this WAV also went to (`?speechId=`), when the page streamed it while recording. */
+  speechId?: string;
 }
 
-/** A JSON body `{ sessionId?, text }`, or a WAV body with `?sessionId=`; anything else is refused clearly. */
+const SpeechParam = z.string().uuid().optional();
+
+/**
+ * A JSON body `{ sessionId?, text }`, or a WAV body with `?sessionId=` (and `?speechId=` when it was streamed while
+ * recorded); anything else is refused clearly.
+ */
 export async function parseTurnRequest(req: Request): Promise<ParsedTurn> {
   const type = req.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
   if (type === "audio/wav" || type === "audio/wave" || type === "audio/x-wav") {
     const session = SessionParam.safeParse(new URL(req.url).searchParams.get("sessionId") ?? undefined);
     if (!session.success) throw new AppError("bad_request", "sessionId must be 1-64 letters, digits, _ or -");
+    const speech = SpeechParam.safeParse(new URL(req.url).searchParams.get("speechId") ?? undefined);
+    if (!speech.success) throw new AppError("bad_request", "speechId is not a recording id");
     const wav = await readBodyWithLimit(req, MAX_WAV_BYTES, "the recording is over 10 MB");
-    return { sessionId: session.data, wav };
+    return { sessionId: session.data, wav, speechId: speech.data };
   }
   if (type === "application/json") {
     const raw = await readBodyWithLimit(req, MAX_JSON_BYTES, "the request body is over 16 KB");
