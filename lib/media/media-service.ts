@@ -96,9 +96,13 @@ export class MediaService {
     if (asr.stream) return asr.stream({ lang });
     const chunks: Int16Array[] = [];
     return {
-      write: (chunk) => void chunks.push(chunk.slice()),
+      write: (chunk) => {
+        chunks.push(chunk.slice());
+      },
       end: () => asr.transcribe({ sampleRate: 16_000, samples: concatSamples(chunks) }, { lang }),
-      abort: () => void (chunks.length = 0),
+      abort: () => {
+        chunks.length = 0;
+      },
     };
   }
 

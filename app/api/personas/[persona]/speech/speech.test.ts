@@ -20,21 +20,21 @@ describe("live recognition: /speech while recording, then the turn names it", ()
   async function stream(sessionId: string, skip?: number): Promise<string> {
     const res = await start(
       new Request(`http://localhost/api/personas/support/speech?sessionId=${sessionId}`, { method: "POST" }),
-      params(),
+      params,
     );
     expect(res.status).toBe(201);
     const { speechId } = (await res.json()) as { speechId: string };
     const pcm = decodeWav(wav).samples;
     for (let seq = 0, at = 0; at < pcm.length; seq++, at += 1600) {
       if (seq === skip) continue;
-      const body = new Uint8Array(pcm.slice(at, at + 1600).buffer);
+      const body = Buffer.from(pcm.slice(at, at + 1600).buffer);
       const put = await chunk(
         new Request(`http://localhost/api/personas/support/speech/${speechId}?seq=${seq}`, {
           method: "PUT",
           headers: { "content-type": "application/octet-stream" },
           body,
         }),
-        params({ speechId }),
+        chunkParams(speechId),
       );
       expect(put.status).toBe(204);
     }
@@ -46,9 +46,9 @@ describe("live recognition: /speech while recording, then the turn names it", ()
       new Request(`http://localhost/api/personas/support/turns?sessionId=${sessionId}&speechId=${speechId}`, {
         method: "POST",
         headers: { "content-type": "audio/wav" },
-        body: wav,
+        body: Buffer.from(wav),
       }),
-      params(),
+      params,
     );
     return (await res.text())
       .trim()
@@ -98,7 +98,7 @@ describe("live recognition: /speech while recording, then the turn names it", ()
         headers: { "content-type": "application/octet-stream" },
         body: new Uint8Array(320),
       }),
-      params({ speechId: nobody }),
+      chunkParams(nobody),
     );
     expect(unknown.status).toBe(404);
   });
