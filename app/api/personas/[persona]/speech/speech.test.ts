@@ -12,9 +12,8 @@ describe("live recognition: /speech while recording, then the turn names it", ()
   let start: typeof import("./route").POST;
   let chunk: typeof import("./[speechId]/route").PUT;
   let turn: typeof import("../turns/route").POST;
-  const params = (extra: Record<string, string> = {}) => ({
-    params: Promise.resolve({ persona: "support", ...extra }),
-  });
+  const params = { params: Promise.resolve({ persona: "support" }) };
+  const chunkParams = (speechId: string) => ({ params: Promise.resolve({ persona: "support", speechId }) });
 
   /** Sends the recording as the page does: 100 ms chunks in order; `skip` leaves one out. */
   async function stream(sessionId: string, skip?: number): Promise<string> {
