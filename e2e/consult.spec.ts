@@ -9,6 +9,8 @@ test("a customer asks /support out loud and the avatar answers, lips moving, wit
   // The fake microphone plays a recorded question (see global-setup); hands-free ends it at the pause.
   await consult.handsFree.check();
   await expect(consult.transcript).toContainText(/password/i);
+  // Recognised while it was spoken: the audio streamed to the server as the person talked.
+  await expect(consult.transcript).toHaveAttribute("data-live", "true");
   await consult.handsFree.uncheck();
 
   await expect(consult.citations.first()).toBeVisible();

@@ -7,6 +7,7 @@ import { AvatarPlayer } from "@/app/(consult)/avatar-player";
 import { CitationDialog } from "@/app/(consult)/citation-dialog";
 import { DebugPanel } from "@/app/(consult)/debug-panel";
 import { strings, type UiLang } from "@/app/(consult)/i18n";
+import { LiveUpload } from "@/app/(consult)/live-upload";
 import { MicError, Microphone } from "@/app/(consult)/microphone";
 import { streamTurn, type TurnBody, TurnHttpError } from "@/app/(consult)/turn-stream";
 import type { Done, PersonaView, Safety, Source } from "@/app/(consult)/types";
@@ -15,6 +16,8 @@ import type { TurnEvent } from "@/lib/turn/events";
 interface Turn {
   /** What the user typed; a spoken question shows its transcript once the server has it. */
   question: string | null;
+  /** A spoken question recognised while it was spoken (true) or from the finished recording (false). */
+  live?: boolean;
   answer: string;
   sources: Source[];
   safety: Safety | null;
@@ -62,6 +65,7 @@ export function Consultation({ persona }: { persona: PersonaView }) {
   const [problem, setProblem] = useState<Problem>(null);
   const abortRef = useRef<AbortController | null>(null);
   const micRef = useRef<Microphone | null>(null);
+  const liveRef = useRef<LiveUpload | null>(null);
   const micModeRef = useRef<MicMode>("off");
 
   // The server renders the persona's first language; the browser's own language wins once we can read it.
@@ -83,7 +87,7 @@ export function Consultation({ persona }: { persona: PersonaView }) {
       const update = (patch: (prev: Turn) => Partial<Turn>) => setTurn((prev) => prev && { ...prev, ...patch(prev) });
       switch (e.type) {
         case "transcript":
-          return update(() => ({ question: e.text }));
+          return update(() => ({ question: e.text, live: e.live }));
         case "safety":
           return update(() => ({ safety: e.level === "none" ? null : e }));
         case "sources":
@@ -146,15 +150,29 @@ export function Consultation({ persona }: { persona: PersonaView }) {
     void ask({ kind: "text", text: q }, q);
   };
 
+  const startRecording = useCallback(() => {
+    liveRef.current?.cancel();
+    liveRef.current = LiveUpload.start(persona.id, sessionId());
+    micRef.current?.begin();
+  }, [persona.id]);
+
   const sendRecording = useCallback(() => {
     const wav = micRef.current?.finish();
-    if (wav) void ask({ kind: "wav", wav }, null);
-    else setTurn({ ...emptyTurn(), error: strings[lang].tooShort });
+    const live = liveRef.current;
+    liveRef.current = null;
+    if (!wav) {
+      live?.cancel();
+      setTurn({ ...emptyTurn(), error: strings[lang].tooShort });
+      return;
+    }
+    void (async () => ask({ kind: "wav", wav, speechId: await live?.finish() }, null))();
   }, [ask, lang]);
 
   const closeMic = useCallback(() => {
     micRef.current?.close();
     micRef.current = null;
+    liveRef.current?.cancel();
+    liveRef.current = null;
     micModeRef.current = "off";
     setMicMode("off");
     setMicPhase("idle");
@@ -171,7 +189,7 @@ export function Consultation({ persona }: { persona: PersonaView }) {
           // Only hands-free follows speech start and end; push-to-talk records from press to press.
           onSpeechStart: () => {
             if (micModeRef.current !== "handsFree") return;
-            micRef.current?.begin();
+            startRecording();
             setMicPhase("recording");
           },
           onSpeechEnd: () => {
@@ -179,11 +197,12 @@ export function Consultation({ persona }: { persona: PersonaView }) {
             setMicPhase("waiting");
             sendRecording();
           },
+          onRecorded: (pcm) => liveRef.current?.push(pcm),
         });
         if (micModeRef.current !== mode) return mic.close();
         micRef.current = mic;
         if (mode === "push") {
-          mic.begin();
+          startRecording();
           setMicPhase("recording");
         } else setMicPhase("waiting");
       } catch (err) {
@@ -192,7 +211,7 @@ export function Consultation({ persona }: { persona: PersonaView }) {
         setProblem(MIC_MESSAGE[kind]);
       }
     },
-    [closeMic, sendRecording],
+    [closeMic, sendRecording, startRecording],
   );
 
   const onPushToTalk = () => {
@@ -315,7 +334,7 @@ export function Consultation({ persona }: { persona: PersonaView }) {
               <p>{greeting}</p>
             </div>
             {turn && (
-              <div className="bubble bubble--user" data-testid="transcript">
+              <div className="bubble bubble--user" data-testid="transcript" data-live={turn.live}>
                 <span className="bubble__who">{t.you}</span>
                 <p>{turn.question ?? <span className="muted">{t.transcriptPending}</span>}</p>
               </div>

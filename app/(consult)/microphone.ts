@@ -10,6 +10,8 @@ export class MicError extends Error {
 export interface MicEvents {
   onSpeechStart: () => void;
   onSpeechEnd: () => void;
+  /** Every piece of audio that goes into the recording, in order, as it is kept (for live recognition). */
+  onRecorded?: (pcm: Int16Array) => void;
 }
 
 const RATE = 16000;
@@ -61,13 +63,15 @@ export class Microphone {
     private readonly stream: MediaStream,
     private readonly ctx: AudioContext,
     node: AudioWorkletNode,
-    events: MicEvents,
+    private readonly events: MicEvents,
   ) {
     node.port.onmessage = (e: MessageEvent<{ type: string; pcm?: Int16Array<ArrayBuffer> }>) => {
       const msg = e.data;
       if (msg.type === "pcm" && msg.pcm) {
-        if (this.recorded) this.recorded.push(msg.pcm);
-        else {
+        if (this.recorded) {
+          this.recorded.push(msg.pcm);
+          events.onRecorded?.(msg.pcm);
+        } else {
           this.preroll.push(msg.pcm);
           if (this.preroll.length > PREROLL_FRAMES) this.preroll.shift();
         }
@@ -110,6 +114,7 @@ export class Microphone {
   begin(): void {
     this.recorded = [...this.preroll];
     this.preroll = [];
+    for (const pcm of this.recorded) this.events.onRecorded?.(pcm);
   }
 
   get recording(): boolean {

@@ -1,6 +1,7 @@
 import type { TurnEvent } from "@/lib/turn/events";
 
-export type TurnBody = { kind: "text"; text: string } | { kind: "wav"; wav: Blob };
+/** `speechId`: the live recording the same audio was streamed to while it was spoken (see live-upload.ts). */
+export type TurnBody = { kind: "text"; text: string } | { kind: "wav"; wav: Blob; speechId?: string };
 
 /** The server refused the turn before streaming (bad input, unknown persona): its JSON error, kept readable. */
 export class TurnHttpError extends Error {
@@ -28,12 +29,15 @@ export async function* streamTurn(
           body: JSON.stringify({ sessionId, text: body.text }),
           signal,
         })
-      : await fetch(`${base}?sessionId=${encodeURIComponent(sessionId)}`, {
-          method: "POST",
-          headers: { "content-type": "audio/wav" },
-          body: body.wav,
-          signal,
-        });
+      : await fetch(
+          `${base}?${new URLSearchParams({ sessionId, ...(body.speechId && { speechId: body.speechId }) })}`,
+          {
+            method: "POST",
+            headers: { "content-type": "audio/wav" },
+            body: body.wav,
+            signal,
+          },
+        );
   if (!res.ok || !res.body) {
     const detail = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
     throw new TurnHttpError(res.status, detail?.error?.message ?? res.statusText);
