@@ -110,7 +110,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < e.WEB_CONCURRENCY; i++) {
     const port = String(e.PORT + i);
     console.log(`[start] serving http://localhost:${port}`);
-    supervise(`web server on port ${port}`, nextBin, ["start", "-p", port], children);
+    // Idle keep-alive connections outlive a person's listening and thinking (and a load balancer's idle timeout).
+    const args = ["start", "-p", port, "--keepAliveTimeout", "65000"];
+    supervise(`web server on port ${port}`, nextBin, args, children);
   }
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => stopAll(sig, children, 0));
 }

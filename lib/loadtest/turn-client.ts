@@ -45,9 +45,13 @@ export interface TurnResult {
   engines?: Record<string, string>;
 }
 
-/** An agent for the target's protocol with keep-alive and no cap on sockets per origin. */
+/**
+ * An agent for the target's protocol with no cap on sockets per origin. Each turn gets its own connection: a
+ * simulated person listens and thinks for longer than servers keep idle connections, and reusing one the server is
+ * closing at that instant fails the POST ("socket hang up"), which would count the client's race as a failure.
+ */
 export function createAgent(baseUrl: string): http.Agent {
-  const options = { keepAlive: true, maxSockets: Number.POSITIVE_INFINITY };
+  const options = { keepAlive: false, maxSockets: Number.POSITIVE_INFINITY };
   return new URL(baseUrl).protocol === "https:" ? new https.Agent(options) : new http.Agent(options);
 }
 
