@@ -41,11 +41,13 @@ async function main(): Promise<void> {
   console.log(
     `[worker] ${kind} ready in ${Math.round(performance.now() - t0)} ms: ${what} from ${redact(e.REDIS_URL)}`,
   );
-  // Stop taking jobs, let the ones in hand finish, then go.
+  // Stop taking jobs, let the ones in hand finish, then go; with Redis unreachable closing cannot complete, so
+  // the grace period bounds it.
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.once(sig, () => {
       console.log(`[worker] ${kind}: ${sig}, finishing jobs in hand`);
-      worker.close().finally(() => process.exit(0));
+      const grace = new Promise((resolve) => setTimeout(resolve, e.SHUTDOWN_GRACE_MS).unref());
+      void Promise.race([worker.close(), grace]).finally(() => process.exit(0));
     });
   }
 }
