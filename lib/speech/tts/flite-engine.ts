@@ -62,9 +62,10 @@ export interface FliteOptions {
 }
 
 /**
- * English TTS on flite compiled to WASI, run in-process through `node:wasi`. Each sentence is one run of the binary
- * (it is a command, not a library: `_start` is its only export), writing its WAV to a private temp folder and its
- * phone end times (`-psdur`) to a file as stdout. flite does not report word times, so `words` is empty.
+ * English TTS on flite compiled to WASI, run in-process on a small in-memory WASI (wasi-memory.ts). Each sentence is
+ * one run of the binary (it is a command, not a library: `_start` is its only export), writing its WAV as a file and
+ * its phone end times (`-psdur`) to stdout, both kept in memory. flite does not report word times, so `words` is
+ * empty.
  */
 export class FliteTtsEngine implements TtsEngine {
   readonly id = "flite";
