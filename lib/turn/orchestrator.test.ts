@@ -73,7 +73,7 @@ describe("TurnOrchestrator (real answer service, real speech and lip-sync in pro
   it("transcribes a spoken question first", async () => {
     const wav = new Uint8Array(await readFile(FIXTURE));
     const events = await collect(turns.run({ personaId: "support", sessionId: "v", wav }));
-    expect(events[1]).toEqual({ type: "transcript", text: "go forward ten meters", lang: "en" });
+    expect(events[1]).toEqual({ type: "transcript", text: "go forward ten meters", lang: "en", live: false });
     const done = events.at(-1);
     expect(done).toMatchObject({ type: "done", engines: { asr: "pocketsphinx" } });
   });
