@@ -11,7 +11,7 @@ import { createAsrEngine, PocketsphinxAsrEngine } from "@/lib/speech/asr";
 import { createTtsEngine, synthesizeSentences, type WarmableTtsEngine } from "@/lib/speech/tts";
 import type { AsrEngine, AsrStream, PcmAudio, Transcript } from "@/lib/speech/types";
 import { mouthTrack } from "@/lib/speech/visemes";
-import { decodeWav } from "@/lib/speech/wav";
+import { concatSamples, decodeWav } from "@/lib/speech/wav";
 
 export const FPS = 25;
 /** A breath between sentences: engines trim trailing silence, and back-to-back sentences sound rushed. */
@@ -200,14 +200,4 @@ export class MediaService {
       t = performance.now();
     }
   }
-}
-
-function concatSamples(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { TurnEvent } from "@/lib/turn/events";
 
 /**
  * Prometheus metrics for operators, served by /api/metrics. One registry per process, kept on `globalThis`
@@ -241,14 +242,7 @@ export function metricsText(): Promise<string> {
   return m.registry.metrics();
 }
 
-export interface TurnTimings {
-  asrMs: number;
-  retrieveMs: number;
-  firstTextMs: number;
-  firstAudioMs: number;
-  firstVideoMs: number;
-  totalMs: number;
-}
+export type TurnTimings = Extract<TurnEvent, { type: "done" }>["timings"];
 
 const STAGES = [
   ["asr", "asrMs"],

@@ -1,6 +1,7 @@
 import type { PreparedAvatar } from "@/lib/avatar/types";
 import { AppError } from "@/lib/errors";
 import type { SpokenSentence } from "@/lib/media/media-service";
+import type { QueueStats, WorkerStatus } from "@/lib/metrics";
 import type { Lang } from "@/lib/persona/persona";
 import type { AsrStream, Transcript } from "@/lib/speech/types";
 
@@ -37,19 +38,9 @@ export interface MediaQueue {
   close(): Promise<void>;
 }
 
-export interface QueueDepth {
-  queue: string;
-  waiting: number;
-  active: number;
-  delayed?: number;
-  failed?: number;
-}
-
-export interface WorkerStatus {
-  kind: string;
-  id: string;
-  up: boolean;
-}
+/** Jobs waiting and running in one queue, and a worker's liveness: what operators see in the metrics. */
+export type QueueDepth = QueueStats;
+export type { WorkerStatus };
 
 /** A job that missed its deadline: the turn degrades (text without voice) instead of waiting on. */
 export class DeadlineError extends AppError {

@@ -145,6 +145,17 @@ export function encodeWav(audio: PcmAudio): Uint8Array {
 }
 
 /** Raw little-endian bytes of the samples, as a pipe to a decoder wants them. */
+/** Pieces of PCM one after another, as one array. */
+export function concatSamples(parts: Int16Array[]): Int16Array {
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export function pcmBytes(samples: Int16Array): Uint8Array {
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   // Int16Array is host-endian; every platform Node ships on is little-endian, but stay correct anyway.

@@ -7,7 +7,7 @@ import type { Lang } from "@/lib/persona/persona";
 import { noSpeech } from "@/lib/speech/asr/no-speech";
 import { hasSpeech, splitAtSilences } from "@/lib/speech/asr/silence";
 import type { AsrEngine, AsrOptions, AsrStream, PcmAudio, Transcript, WordTiming } from "@/lib/speech/types";
-import { durationMs, pcmBytes, Resampler, resample } from "@/lib/speech/wav";
+import { concatSamples, durationMs, pcmBytes, Resampler, resample } from "@/lib/speech/wav";
 
 const RATE = 16_000;
 const MODEL_DIR = "/usr/share/pocketsphinx/model/en-us";
@@ -231,7 +231,7 @@ export class PocketsphinxAsrEngine implements AsrEngine {
         ended = true;
         if (resampler) push(resampler.flush());
         await ready;
-        const pcm: PcmAudio = { sampleRate: RATE, samples: concat(received) };
+        const pcm: PcmAudio = { sampleRate: RATE, samples: concatSamples(received) };
         if (!hasSpeech(pcm)) {
           const err = noSpeech("the audio is silent or steady noise");
           decoder.kill(err);
@@ -276,16 +276,6 @@ export class PocketsphinxAsrEngine implements AsrEngine {
     if (words.length === 0) throw noSpeech("no words were recognised");
     return { text: words.map((w) => w.word).join(" "), lang: "en", words, engine: this.id, audioMs };
   }
-}
-
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Runs `fn` over the items with at most `limit` in flight; results keep the items' order. */
