@@ -313,6 +313,7 @@ export class TurnOrchestrator {
       turnFailed(request.personaId, e.code);
       yield { type: "error", code: e.code, message: e.message };
     } finally {
+      request.live?.stream.abort(); // a turn that failed before using it must not leave its decoder waiting
       endActive();
       if (this.speaking.get(sessionId)?.controller === controller) this.speaking.delete(sessionId);
     }
