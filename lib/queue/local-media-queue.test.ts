@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import type { SpokenSentence } from "@/lib/media/media-service";
 import { LocalMediaQueue } from "./local-media-queue";
 import { DeadlineError, type MediaPriority } from "./types";
 
+const LONG_RECORDING = path.resolve(process.cwd(), "../shared/fixtures/speech/librivox_sense_and_sensibility_0870.wav");
 const LONG_TEXT = Array.from({ length: 25 }, (_, i) => `This is sentence number ${i + 1} of a long answer.`).join(" ");
 
 async function speakAll(queue: LocalMediaQueue, text: string, priority?: MediaPriority): Promise<SpokenSentence[]> {
@@ -60,6 +61,28 @@ describe("LocalMediaQueue (real media worker processes)", () => {
     waiting.push(track("next", "next-sentence"));
     await Promise.all([...busy, ...waiting]);
     expect(order[0]).toBe("next");
+  });
+
+  it("keeps speaking while a long recording is being recognised (recognition has its own lane)", async () => {
+    const single = new LocalMediaQueue({
+      workers: 1,
+      batchSize: 1,
+      windowMs: 0,
+      attempts: 1,
+      deadlines: { speakMs: 30_000, transcribeMs: 30_000 },
+    });
+    try {
+      await single.warm(["support"]);
+      const order: string[] = [];
+      const recording = new Uint8Array(await readFile(LONG_RECORDING));
+      const heard = single.transcribe(recording).then(() => order.push("transcript"));
+      await new Promise((r) => setTimeout(r, 50));
+      const spoken = speakAll(single, "Your reset link lasts one hour.").then(() => order.push("speech"));
+      await Promise.all([heard, spoken]);
+      expect(order).toEqual(["speech", "transcript"]);
+    } finally {
+      await single.close();
+    }
   });
 
   it("gives up at the deadline so the turn can go on without a voice", async () => {

@@ -29,9 +29,16 @@ export interface LocalMediaQueueOptions {
   entry?: string;
 }
 
+/**
+ * Recognition decodes in pocketsphinx's own processes while the worker's thread stays free, so transcriptions have
+ * their own lane and never hold a worker's synthesis slot (a 5 s recording would otherwise stall speech for ~1.5 s).
+ */
+type Lane = "speech" | "asr";
+const ASR_PER_WORKER = 2;
+
 interface Slot {
   client: MediaWorkerClient;
-  active: number;
+  active: Record<Lane, number>;
 }
 
 interface Job {
@@ -62,7 +69,7 @@ export class LocalMediaQueue implements MediaQueue {
   constructor(private readonly options: LocalMediaQueueOptions) {
     this.slots = Array.from({ length: Math.max(1, options.workers) }, () => ({
       client: new MediaWorkerClient(options.entry),
-      active: 0,
+      active: { speech: 0, asr: 0 },
     }));
   }
 
@@ -93,7 +100,7 @@ export class LocalMediaQueue implements MediaQueue {
 
   /** A live recognition session on the least busy worker (its decoding runs in pocketsphinx's own process). */
   listen(lang?: Lang, signal?: AbortSignal): AsrStream {
-    const slot = this.slots.reduce((best, s) => (s.active < best.active ? s : best));
+    const slot = this.slots.reduce((best, s) => (s.active.asr < best.active.asr ? s : best));
     return slot.client.listen(lang, signal);
   }
 
@@ -109,7 +116,7 @@ export class LocalMediaQueue implements MediaQueue {
   }
 
   async depth(): Promise<QueueDepth[]> {
-    const active = this.slots.reduce((n, s) => n + s.active, 0);
+    const active = this.slots.reduce((n, s) => n + s.active.speech + s.active.asr, 0);
     return [{ queue: "media", waiting: this.waiting.length, active }];
   }
 
@@ -174,29 +181,37 @@ export class LocalMediaQueue implements MediaQueue {
     this.timer ??= setTimeout(() => this.dispatch(), this.options.windowMs);
   }
 
+  /** Sends waiting jobs, most urgent first, to the least busy worker with room in the job's lane. */
   private dispatch(): void {
     this.timer = undefined;
     let sent = 0;
-    for (;;) {
-      const job = this.waiting[0];
-      const slot = this.freeSlot();
-      if (!job || !slot) break;
-      this.waiting.shift();
+    for (let i = 0; i < this.waiting.length; ) {
+      const job = this.waiting[i] as Job;
+      const slot = this.freeSlot(laneOf(job));
+      if (!slot) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
       sent++;
       void this.execute(job, slot);
     }
     if (sent) observeBatch("media", sent);
   }
 
-  private freeSlot(): Slot | undefined {
+  private freeSlot(lane: Lane): Slot | undefined {
+    const capacity = lane === "asr" ? ASR_PER_WORKER : this.options.batchSize;
     let best: Slot | undefined;
-    for (const s of this.slots) if (s.active < this.options.batchSize && (!best || s.active < best.active)) best = s;
+    for (const s of this.slots) {
+      if (s.active[lane] < capacity && (!best || s.active[lane] < best.active[lane])) best = s;
+    }
     return best;
   }
 
   private async execute(job: Job, slot: Slot): Promise<void> {
     observeQueueWait("media", performance.now() - job.enqueuedAt);
-    slot.active++;
+    const lane = laneOf(job);
+    slot.active[lane]++;
     const started = performance.now();
     try {
       const value = await job.run(slot.client, job.controller.signal);
@@ -213,8 +228,12 @@ export class LocalMediaQueue implements MediaQueue {
         job.reject(err);
       }
     } finally {
-      slot.active--;
+      slot.active[lane]--;
       if (this.waiting.length) this.timer ??= setTimeout(() => this.dispatch(), 0);
     }
   }
+}
+
+function laneOf(job: Job): Lane {
+  return job.kind === "transcribe" ? "asr" : "speech";
 }
