@@ -93,7 +93,7 @@ const EnvSchema = z.object({
    * several sentences share one inference.
    */
   MEDIA_BATCH_SIZE: z.coerce.number().int().min(1).max(64).default(1),
-  /** How long a media worker waits for more jobs to join a batch before it starts one. */
+  /** On one machine, how long the media queue gathers jobs before sending them to the workers together. */
   MEDIA_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(1000).default(5),
   /** A sentence's speech and frames later than this degrade the turn to text (the answer still arrives). */
   MEDIA_DEADLINE_MS: z.coerce.number().int().positive().default(10_000),

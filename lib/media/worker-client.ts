@@ -3,6 +3,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import type { PreparedAvatar } from "@/lib/avatar/types";
 import { AppError, type ErrorCode, ErrorCodes } from "@/lib/errors";
+import { countError } from "@/lib/metrics";
 import type { Lang } from "@/lib/persona/persona";
 import { WorkerLostError } from "@/lib/queue/types";
 import type { AsrStream, Transcript } from "@/lib/speech/types";
@@ -35,8 +36,10 @@ export class MediaWorkerClient {
     this.ready = new Promise((resolve, reject) => {
       const onExit = (code: number | null, signal: string | null) => {
         const why = `the media worker stopped (${signal ?? `exit code ${code}`})`;
-        if (this.listeners.size)
+        if (this.listeners.size) {
           console.warn(`[media] pid ${child.pid}: ${why} with ${this.listeners.size} jobs in hand`);
+          countError("media_worker_lost");
+        }
         this.child = null;
         this.ready = null;
         reject(new WorkerLostError(why));

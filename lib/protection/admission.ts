@@ -1,6 +1,7 @@
 import "server-only";
 import { env } from "@/lib/config/env";
 import { AppError } from "@/lib/errors";
+import { rejected } from "@/lib/metrics";
 import { RateLimiter } from "./rate-limiter";
 
 /** A busy client's wait: turns last seconds, and a new turn in a session cancels the one still speaking. */
@@ -44,8 +45,8 @@ export class TurnAdmission {
   private readonly onIdle = new Set<() => void>();
 
   constructor(private readonly options: AdmissionOptions) {
-    this.ipRate = new RateLimiter({ limit: options.turnsPerIp, now: options.now });
-    this.sessionRate = new RateLimiter({ limit: options.turnsPerSession, now: options.now });
+    this.ipRate = new RateLimiter({ limit: options.turnsPerIp, now: options.now, route: "turns" });
+    this.sessionRate = new RateLimiter({ limit: options.turnsPerSession, now: options.now, route: "turns" });
   }
 
   /** Throws rate_limited (429) or unavailable (503), both with retryAfterS, when the client should come back later. */
@@ -60,6 +61,7 @@ export class TurnAdmission {
     if (sessionId !== undefined) {
       const running = this.perSession.get(sessionId) ?? 0;
       if (running >= this.options.maxPerSession) {
+        rejected("busy", "turns");
         throw new AppError(
           "unavailable",
           `busy: ${running} turns are running in this session, retry in ${BUSY_RETRY_S} s`,
@@ -122,11 +124,13 @@ export class TurnAdmission {
 
   private refuseIfUnavailable(): void {
     if (this.draining) {
+      rejected("shutting_down", "turns");
       throw new AppError("unavailable", `the server is shutting down, retry in ${DRAINING_RETRY_S} s`, {
         retryAfterS: DRAINING_RETRY_S,
       });
     }
     if (this.active >= this.options.maxActive) {
+      rejected("busy", "turns");
       throw new AppError("unavailable", `busy: ${this.active} turns are running, retry in ${BUSY_RETRY_S} s`, {
         retryAfterS: BUSY_RETRY_S,
       });
@@ -166,6 +170,6 @@ export function turnAdmission(): TurnAdmission {
 
 /** Knowledge-base upload requests per client address. */
 export function uploadLimiter(): RateLimiter {
-  holder.uploads ??= new RateLimiter({ limit: env().RATE_LIMIT_UPLOADS_PER_IP });
+  holder.uploads ??= new RateLimiter({ limit: env().RATE_LIMIT_UPLOADS_PER_IP, route: "uploads" });
   return holder.uploads;
 }

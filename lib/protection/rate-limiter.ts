@@ -1,5 +1,6 @@
 import "server-only";
 import { AppError } from "@/lib/errors";
+import { rejected } from "@/lib/metrics";
 
 export type RateCheck = { ok: true } | { ok: false; retryAfterS: number };
 
@@ -9,6 +10,8 @@ export interface RateLimiterOptions {
   windowMs?: number;
   /** Keys remembered at most; past it the least recently seen key is forgotten (it starts with a full bucket). */
   maxKeys?: number;
+  /** The route whose refusals `enforce` counts in the metrics (`avatar_rejected_requests_total`). */
+  route?: string;
   now?: () => number;
 }
 
@@ -33,8 +36,16 @@ export class RateLimiter {
   private readonly windowMs: number;
   private readonly maxKeys: number;
   private readonly now: () => number;
+  private readonly route: string;
 
-  constructor({ limit, windowMs = 60_000, maxKeys = 100_000, now = () => performance.now() }: RateLimiterOptions) {
+  constructor({
+    limit,
+    windowMs = 60_000,
+    maxKeys = 100_000,
+    now = () => performance.now(),
+    route = "other",
+  }: RateLimiterOptions) {
+    this.route = route;
     this.limit = limit;
     this.windowMs = windowMs;
     this.maxKeys = maxKeys;
@@ -61,6 +72,7 @@ export class RateLimiter {
     const rate = this.check(key);
     if (!rate.ok) {
       const { retryAfterS } = rate;
+      rejected("rate_limited", this.route);
       throw new AppError("rate_limited", `too many ${what}, retry in ${retryAfterS} s`, { retryAfterS });
     }
   }

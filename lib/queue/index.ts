@@ -14,7 +14,7 @@ export function createMediaQueue(): MediaQueue {
   const deadlines = { speakMs: e.MEDIA_DEADLINE_MS, transcribeMs: e.ASR_DEADLINE_MS };
   if (e.REDIS_URL) return new RedisMediaQueue({ url: e.REDIS_URL, attempts: e.QUEUE_ATTEMPTS, deadlines });
   return new LocalMediaQueue({
-    workers: Math.max(1, e.MEDIA_WORKERS),
+    workers: e.MEDIA_WORKERS,
     batchSize: e.MEDIA_BATCH_SIZE,
     windowMs: e.MEDIA_BATCH_WINDOW_MS,
     attempts: e.QUEUE_ATTEMPTS,

@@ -1,13 +1,13 @@
 import "server-only";
 import { fork } from "node:child_process";
 import path from "node:path";
-import { Queue, QueueEvents } from "bullmq";
+import type { Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { AppError } from "@/lib/errors";
-import type { IngestReport } from "@/lib/knowledge";
+import { docIdFor, type IngestReport } from "@/lib/knowledge";
 import type { UploadedFile } from "./ingest";
 import { failureError } from "./job-errors";
-import { ready, redisConnection, unreachable } from "./redis";
+import { openQueue, openQueueEvents, ready, unreachable } from "./redis";
 import { fromWire, toWire } from "./wire";
 
 export const INGEST_QUEUE = "ingest";
@@ -56,11 +56,8 @@ export class RedisIngestQueue implements IngestQueue {
   private readonly events: QueueEvents;
 
   constructor(private readonly url: string) {
-    this.connection = redisConnection(url, "command");
-    this.queue = new Queue(INGEST_QUEUE, { connection: this.connection, skipWaitingForReady: true });
-    this.queue.on("error", () => {});
-    this.events = new QueueEvents(INGEST_QUEUE, { connection: redisConnection(url, "blocking") });
-    this.events.on("error", () => {});
+    ({ connection: this.connection, queue: this.queue } = openQueue(url, INGEST_QUEUE));
+    this.events = openQueueEvents(url, INGEST_QUEUE);
   }
 
   async ingest(personaId: string, files: UploadedFile[]): Promise<IngestReport[]> {
@@ -86,7 +83,7 @@ export class RedisIngestQueue implements IngestQueue {
         } catch (err) {
           const name = files[i]?.name ?? "";
           const message = failureError(err instanceof Error ? err.message : String(err)).message;
-          return { file: name, docId: name, status: "error", error: message, ms: 0 } satisfies IngestReport;
+          return { file: name, docId: docIdFor(name), status: "error", error: message, ms: 0 } satisfies IngestReport;
         }
       }),
     );

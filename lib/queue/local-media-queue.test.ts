@@ -3,11 +3,23 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SpokenSentence } from "@/lib/media/media-service";
-import { LocalMediaQueue } from "./local-media-queue";
+import { LocalMediaQueue, type LocalMediaQueueOptions } from "./local-media-queue";
 import { DeadlineError, type MediaPriority } from "./types";
 
 const LONG_RECORDING = path.resolve(process.cwd(), "../shared/fixtures/speech/librivox_sense_and_sensibility_0870.wav");
 const LONG_TEXT = Array.from({ length: 25 }, (_, i) => `This is sentence number ${i + 1} of a long answer.`).join(" ");
+
+/** Real worker processes taking one job at a time, with generous deadlines unless a test says otherwise. */
+function singleJobQueue(over: Partial<LocalMediaQueueOptions> = {}): LocalMediaQueue {
+  return new LocalMediaQueue({
+    workers: 1,
+    batchSize: 1,
+    windowMs: 0,
+    attempts: 1,
+    deadlines: { speakMs: 30_000, transcribeMs: 30_000 },
+    ...over,
+  });
+}
 
 async function speakAll(queue: LocalMediaQueue, text: string, priority?: MediaPriority): Promise<SpokenSentence[]> {
   const out: SpokenSentence[] = [];
@@ -22,13 +34,7 @@ describe("LocalMediaQueue (real media worker processes)", () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "local-media-"));
     process.env.DATA_DIR = path.join(dir, "data");
-    queue = new LocalMediaQueue({
-      workers: 2,
-      batchSize: 1,
-      windowMs: 5,
-      attempts: 3,
-      deadlines: { speakMs: 30_000, transcribeMs: 30_000 },
-    });
+    queue = singleJobQueue({ workers: 2, windowMs: 5, attempts: 3 });
     await queue.warm(["support"]);
   }, 120_000);
 
@@ -64,13 +70,7 @@ describe("LocalMediaQueue (real media worker processes)", () => {
   });
 
   it("keeps speaking while a long recording is being recognised (recognition has its own lane)", async () => {
-    const single = new LocalMediaQueue({
-      workers: 1,
-      batchSize: 1,
-      windowMs: 0,
-      attempts: 1,
-      deadlines: { speakMs: 30_000, transcribeMs: 30_000 },
-    });
+    const single = singleJobQueue();
     try {
       await single.warm(["support"]);
       const order: string[] = [];
@@ -86,13 +86,7 @@ describe("LocalMediaQueue (real media worker processes)", () => {
   });
 
   it("gives up at the deadline so the turn can go on without a voice", async () => {
-    const hurried = new LocalMediaQueue({
-      workers: 1,
-      batchSize: 1,
-      windowMs: 0,
-      attempts: 1,
-      deadlines: { speakMs: 1, transcribeMs: 1 },
-    });
+    const hurried = singleJobQueue({ deadlines: { speakMs: 1, transcribeMs: 1 } });
     try {
       await expect(speakAll(hurried, LONG_TEXT)).rejects.toBeInstanceOf(DeadlineError);
     } finally {

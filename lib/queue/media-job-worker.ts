@@ -35,7 +35,8 @@ export async function startMediaJobWorker(options: MediaJobWorkerOptions): Promi
       try {
         if (Date.now() > job.data.deadline) throw new AppError("unavailable", "expired before a worker took it");
         const value = await perform(media, job.name, job.data.payload);
-        return JSON.stringify({ payload: toWire(value), batch } satisfies MediaJobResult);
+        const waitMs = Math.max(0, (job.processedOn ?? Date.now()) - job.timestamp);
+        return JSON.stringify({ payload: toWire(value), batch, waitMs } satisfies MediaJobResult);
       } catch (err) {
         const text = failureText(err);
         throw isPermanent(err) || Date.now() > job.data.deadline ? new UnrecoverableError(text) : new Error(text);

@@ -72,12 +72,19 @@ describe("answers from an llm worker over Redis (real redis-server, node-llama-c
   it("two answers at once each get only their own stream", async () => {
     const collect = async () => {
       let text = "";
-      for await (const e of engine.answer(request())) if (e.type === "done") text = e.text;
-      return text;
+      let streamed = "";
+      for await (const e of engine.answer(request())) {
+        if (e.type === "delta") streamed += e.text;
+        else text = e.text;
+      }
+      return { text, streamed };
     };
     const [a, b] = await Promise.all([collect(), collect()]);
-    expect(a.length).toBeGreaterThan(0);
-    expect(b.length).toBeGreaterThan(0);
+    expect(a.text.length).toBeGreaterThan(0);
+    expect(b.text.length).toBeGreaterThan(0);
+    // Deltas from the other answer's channel would make a stream differ from its own worker's final text.
+    expect(a.streamed).toBe(a.text);
+    expect(b.streamed).toBe(b.text);
   });
 
   it("fails clearly when the worker dies mid-answer instead of waiting forever", async () => {

@@ -1,12 +1,12 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { Queue } from "bullmq";
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { AnswerEngine, AnswerEvent, AnswerRequest } from "@/lib/answer/types";
 import { AppError } from "@/lib/errors";
 import { observeJob } from "@/lib/metrics";
 import { failureError } from "./job-errors";
-import { ready, redisConnection, unreachable } from "./redis";
+import { openQueue, ready, redisConnection, unreachable } from "./redis";
 
 export const LLM_QUEUE = "llm";
 /** A job's events travel on its own channel; cancellations on one shared channel every llm worker listens to. */
@@ -42,9 +42,7 @@ export class RedisAnswerEngine implements AnswerEngine {
   ) {
     this.id = options.engineId;
     this.channels = new Channels(options.url);
-    this.connection = redisConnection(options.url, "command");
-    this.queue = new Queue(LLM_QUEUE, { connection: this.connection, skipWaitingForReady: true });
-    this.queue.on("error", () => {});
+    ({ connection: this.connection, queue: this.queue } = openQueue(options.url, LLM_QUEUE));
   }
 
   async *answer(request: AnswerRequest): AsyncIterable<AnswerEvent> {

@@ -1,14 +1,14 @@
 import "server-only";
-import { type Job, Queue, QueueEvents } from "bullmq";
+import type { Job, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import type { PreparedAvatar } from "@/lib/avatar/types";
 import { AppError } from "@/lib/errors";
 import type { SpokenSentence } from "@/lib/media/media-service";
-import { observeBatch, observeJob } from "@/lib/metrics";
+import { observeBatch, observeJob, observeQueueWait } from "@/lib/metrics";
 import type { Lang } from "@/lib/persona/persona";
 import type { Transcript } from "@/lib/speech/types";
 import { failureError } from "./job-errors";
-import { ready, redisConnection, unreachable } from "./redis";
+import { openQueue, openQueueEvents, ready, unreachable } from "./redis";
 import {
   DeadlineError,
   type MediaJobOptions,
@@ -30,10 +30,14 @@ export interface MediaJobData {
 
 export type MediaJobName = "speak" | "transcribe" | "avatar";
 
-/** A worker's answer: the value as wire JSON, and how many jobs that worker had in hand (its batch). */
+/**
+ * A worker's answer: the value as wire JSON, how many jobs that worker had in hand (its batch), and how long the job
+ * waited before a worker took it (two hosts' clocks; BullMQ stamps both ends).
+ */
 export interface MediaJobResult {
   payload: string;
   batch: number;
+  waitMs: number;
 }
 
 export interface RedisMediaQueueOptions {
@@ -55,11 +59,8 @@ export class RedisMediaQueue implements MediaQueue {
   private readonly events: QueueEvents;
 
   constructor(private readonly options: RedisMediaQueueOptions) {
-    this.connection = redisConnection(options.url, "command");
-    this.queue = new Queue(MEDIA_QUEUE, { connection: this.connection, skipWaitingForReady: true });
-    this.queue.on("error", () => {}); // connection errors surface on each call instead
-    this.events = new QueueEvents(MEDIA_QUEUE, { connection: redisConnection(options.url, "blocking") });
-    this.events.on("error", () => {});
+    ({ connection: this.connection, queue: this.queue } = openQueue(options.url, MEDIA_QUEUE));
+    this.events = openQueueEvents(options.url, MEDIA_QUEUE);
   }
 
   transcribe(wav: Uint8Array, lang?: Lang, signal?: AbortSignal): Promise<Transcript> {
@@ -154,6 +155,7 @@ export class RedisMediaQueue implements MediaQueue {
       const result = JSON.parse(raw) as MediaJobResult;
       observeJob(MEDIA_QUEUE, name, performance.now() - started, "ok");
       observeBatch(MEDIA_QUEUE, result.batch);
+      observeQueueWait(MEDIA_QUEUE, result.waitMs);
       return fromWire<T>(result.payload);
     } catch (caught) {
       // A worker that found the job past its deadline says so before our own timer does.

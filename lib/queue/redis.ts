@@ -1,6 +1,8 @@
 import "server-only";
+import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { AppError } from "@/lib/errors";
+import { setDependency } from "@/lib/metrics";
 
 /**
  * Connections to Redis. Callers that answer people (`command`) give up on a command after one reconnect attempt
@@ -15,7 +17,26 @@ export function redisConnection(url: string, role: "command" | "blocking"): Redi
       : new Redis(url, { maxRetriesPerRequest: null, retryStrategy });
   // Without a listener ioredis prints every failed reconnect as an unhandled error event.
   redis.on("error", () => {});
+  redis.on("ready", () => setDependency("redis", true));
+  redis.on("close", () => setDependency("redis", false));
   return redis;
+}
+
+/**
+ * The web side of a BullMQ queue: a fail-fast connection (check it with `ready()` before adding jobs) and, when the
+ * caller waits for results, the queue's event stream. Connection errors surface on each call instead of as events.
+ */
+export function openQueue(url: string, name: string): { connection: Redis; queue: Queue } {
+  const connection = redisConnection(url, "command");
+  const queue = new Queue(name, { connection, skipWaitingForReady: true });
+  queue.on("error", () => {});
+  return { connection, queue };
+}
+
+export function openQueueEvents(url: string, name: string): QueueEvents {
+  const events = new QueueEvents(name, { connection: redisConnection(url, "blocking") });
+  events.on("error", () => {});
+  return events;
 }
 
 /** Waits briefly for a connection still being made (start-up); a Redis that is down fails at once. */

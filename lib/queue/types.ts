@@ -7,12 +7,12 @@ import type { AsrStream, Transcript } from "@/lib/speech/types";
 
 /**
  * Who waits for a job decides its place in the queue: a session already speaking needs its next sentence before
- * its audio runs out, so that comes before a new turn's first sentence or transcription; warming comes last.
+ * its audio runs out, so that comes before a new turn's first sentence or transcription.
  */
-export type MediaPriority = "next-sentence" | "new-turn" | "background";
+export type MediaPriority = "next-sentence" | "new-turn";
 
 /** BullMQ's convention (1 is served first), used by the local queue too. */
-export const PRIORITY_RANK: Record<MediaPriority, number> = { "next-sentence": 1, "new-turn": 2, background: 3 };
+export const PRIORITY_RANK: Record<MediaPriority, number> = { "next-sentence": 1, "new-turn": 2 };
 
 export interface MediaJobOptions {
   priority?: MediaPriority;

@@ -2,7 +2,7 @@ import "server-only";
 import { type AnswerService, createAnswerService } from "@/lib/answer";
 import { InMemorySessionMemory, RedisSessionMemory, type SessionMemory } from "@/lib/answer/session-memory";
 import { env } from "@/lib/config/env";
-import { setDependency, setQueueStatsProvider, setWorkerStatusProvider } from "@/lib/metrics";
+import { setQueueStatsProvider, setWorkerStatusProvider } from "@/lib/metrics";
 import { type Lang, loadPersona } from "@/lib/persona/persona";
 import { createMediaQueue, type MediaQueue } from "@/lib/queue";
 import { redisConnection } from "@/lib/queue/redis";
@@ -80,16 +80,7 @@ function pipeline(): TurnDeps {
 export function mediaQueue(): MediaQueue {
   if (runtime.media) return runtime.media;
   const media = createMediaQueue();
-  setQueueStatsProvider(async () => {
-    try {
-      const depth = await media.depth();
-      setDependency("queue", true);
-      return depth;
-    } catch (err) {
-      setDependency("queue", false);
-      throw err;
-    }
-  });
+  setQueueStatsProvider(() => media.depth());
   setWorkerStatusProvider(() => media.workers());
   runtime.media = media;
   return media;

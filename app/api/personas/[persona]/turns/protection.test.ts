@@ -55,6 +55,9 @@ describe("POST /api/personas/{persona}/turns: protection", () => {
     expect(third.status).toBe(429);
     expect(third.headers.get("retry-after")).toBe("30");
     expect(await third.json()).toMatchObject({ error: { code: "rate_limited", retryAfterS: 30 } });
+    // Operators see the refusal in the metrics.
+    const { metricsText } = await import("@/lib/metrics");
+    expect(await metricsText()).toMatch(/avatar_rejected_requests_total\{reason="rate_limited",route="turns"\} 1\b/);
     expect((await call("nobody", "198.51.100.2")).status).toBe(404); // another address has its own budget
   });
 
