@@ -122,6 +122,26 @@ const EnvSchema = z.object({
   MAX_TURNS_PER_SESSION: z.coerce.number().int().positive().default(2),
   /** On SIGTERM, new turns are refused and speaking turns get this long to finish. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * Proxies whose forwarding headers (X-Real-IP, X-Forwarded-For) are believed, as IPs or CIDRs separated by commas
+   * (e.g. `127.0.0.1,10.0.0.0/8`). Empty: the connection's own address is the client's, whatever the headers say.
+   */
+  TRUSTED_PROXIES: z.string().default(""),
+  /** Wrong passwords for one account before each further attempt waits (the wait doubles per failure, up to 15 min). */
+  LOGIN_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  /** Wrong passwords from one address per 15 minutes before its sign-ins are refused until the window passes. */
+  LOGIN_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** Longest spoken question accepted, in seconds (a recording or a live stream past it is refused). */
+  MAX_QUESTION_SECONDS: z.coerce.number().positive().max(300).default(60),
+  /** Recordings one client address may have being recognised at once (uploaded or streamed live). */
+  MAX_RECORDINGS_PER_IP: z.coerce.number().int().min(1).default(4),
+  /** Uploads being ingested or waiting for the write lock, per administrator and in total. */
+  KB_UPLOADS_PER_ADMIN: z.coerce.number().int().min(1).default(2),
+  KB_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).default(4),
+  /** An upload's ingest (one machine or over Redis) that runs longer than this is stopped and reported as failed. */
+  INGEST_DEADLINE_MS: z.coerce.number().int().positive().default(10 * 60_000),
+  /** Memory ceiling of the ingest process on one machine (V8 heap, MB); a document that needs more fails alone. */
+  INGEST_MEMORY_MB: z.coerce.number().int().min(128).default(1536),
   /** When set, /api/metrics wants `Authorization: Bearer <token>`. */
   METRICS_TOKEN: emptyAsUnset(z.string().min(8).optional()),
 });

@@ -24,6 +24,8 @@ export interface IngestReport {
   chunks?: number;
   pages?: number;
   error?: string;
+  /** Things the administrator should look at although the file was ingested (e.g. text addressed to an assistant). */
+  warnings?: string[];
   ms: number;
 }
 

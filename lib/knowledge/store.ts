@@ -38,6 +38,8 @@ export interface DocumentInfo {
   chunks: number;
   pages: number;
   ingestedAt: string;
+  /** Warnings found when it was ingested (e.g. passages addressed to an assistant), for the admin's document view. */
+  warnings?: string[];
 }
 
 const connections = new Map<string, Promise<lancedb.Connection>>();
