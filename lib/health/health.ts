@@ -1,5 +1,6 @@
 import "server-only";
 import { createAnswerEngine } from "@/lib/answer";
+import { publicMessage, toAppError } from "@/lib/errors";
 import { KnowledgeBase } from "@/lib/knowledge";
 import { configuredMediaEngines } from "@/lib/media/engines";
 import { listPersonaIds } from "@/lib/persona/persona";
@@ -15,6 +16,8 @@ export interface PersonaHealth {
   accent: string;
   documents: number;
   chunks: number;
+  /** False when the knowledge base's table cannot be read: its questions are answered "unavailable". */
+  readable: boolean;
   /** Text-to-speech engine per language this persona speaks. */
   tts: Record<string, string>;
 }
@@ -67,9 +70,16 @@ export async function health(): Promise<Health> {
       const kb = await KnowledgeBase.open(id);
       embeddings = kb.store.embedder.id;
       answer = createAnswerEngine(kb).id;
-      const chunks = await kb.store.countChunks();
-      const documents = chunks ? await kb.store.countDocuments() : 0;
-      if (!chunks) problems.push(`persona ${id} has no documents`);
+      let documents = 0;
+      let chunks = 0;
+      let readable = true;
+      try {
+        ({ documents, chunks } = await kb.store.check());
+        if (!chunks) problems.push(`persona ${id} has no documents`);
+      } catch (err) {
+        readable = false;
+        problems.push(toAppError(err).message);
+      }
       const p = kb.persona;
       personas.push({
         id,
@@ -79,10 +89,11 @@ export async function health(): Promise<Health> {
         accent: p.theme.accent,
         documents,
         chunks,
+        readable,
         tts: Object.fromEntries(p.languages.map((lang) => [lang, ttsChoice(p.voice, lang).engine])),
       });
     } catch (err) {
-      problems.push(`persona ${id}: ${(err as Error).message}`);
+      problems.push(`persona ${id}: ${publicMessage(err)}`);
     }
   }
   const media = await configuredMediaEngines();

@@ -175,7 +175,11 @@ export class KnowledgeBase {
     }
   }
 
-  /** Re-embeds every stored chunk with the configured embedder (after switching engines). */
+  /**
+   * Re-embeds every stored chunk with the configured embedder (after switching engines) into a new table that
+   * replaces the live one in one switch: searches keep being served from the old table until then, and a crash
+   * at any point leaves one complete knowledge base serving.
+   */
   async reindex(): Promise<number> {
     const rows = await this.store.chunksOf(undefined, { anyEmbedder: true });
     if (!rows.length) return 0;
@@ -183,13 +187,7 @@ export class KnowledgeBase {
       rows.map((r) => `${r.title}\n${r.heading}\n${r.text}`),
       "passage",
     );
-    await this.store.dropAll();
-    const byDoc = new Map<string, ChunkRow[]>();
-    rows.forEach((r, i) => {
-      byDoc.set(r.doc_id, [...(byDoc.get(r.doc_id) ?? []), { ...r, vector: vectors[i]! }]);
-    });
-    for (const [docId, docRows] of byDoc) await this.store.replaceDocument(docId, docRows);
-    await this.store.optimize();
+    await this.store.swapIn(rows.map((r, i) => ({ ...r, vector: vectors[i]! })));
     return rows.length;
   }
 }

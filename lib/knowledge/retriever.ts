@@ -75,10 +75,20 @@ export class HybridRetriever {
   ) {}
 
   async expand(question: string): Promise<ExpandedQuery> {
-    return new QueryExpander(this.synonyms, await this.store.vocabulary()).expand(question);
+    const vocabulary = await this.store.vocabulary().catch((err) => {
+      throw this.store.unreadable(err);
+    });
+    return new QueryExpander(this.synonyms, vocabulary).expand(question);
   }
 
-  async search(question: string, options: SearchOptions = {}): Promise<SearchResponse> {
+  /** Ranked passages; a table that cannot be read is `unavailable` (the reason goes to the log, not the client). */
+  search(question: string, options: SearchOptions = {}): Promise<SearchResponse> {
+    return this.rank(question, options).catch((err) => {
+      throw this.store.unreadable(err);
+    });
+  }
+
+  private async rank(question: string, options: SearchOptions): Promise<SearchResponse> {
     const t0 = performance.now();
     const k = options.k ?? this.defaults.k;
     const perDoc = options.maxChunksPerDoc ?? this.defaults.maxChunksPerDoc;

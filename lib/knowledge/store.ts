@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import * as lancedb from "@lancedb/lancedb";
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from "apache-arrow";
 import { AppError } from "@/lib/errors";
@@ -84,13 +85,42 @@ function schemaFor(embedder: Embedder): Schema {
   );
 }
 
+/** Where each persona's live table is named after a re-index swapped it in (one row per persona). */
+const CATALOG_TABLE = "catalog__kb";
+/** How long a store trusts the table name it resolved before asking the catalog again. */
+const RESOLVE_TTL_MS = 1000;
+/**
+ * How long a table replaced by a re-index stays readable: other processes may still hold it for up to
+ * RESOLVE_TTL_MS, and a search that started on it must be able to finish.
+ */
+const RETIRED_GRACE_MS = 60_000;
+/** A table newer than the live one that never went live is a re-index that died; removed after this. */
+const ABANDONED_BUILD_MS = 60 * 60_000;
+
+function catalogSchema(): Schema {
+  return new Schema([
+    new Field("persona", new Utf8(), false),
+    new Field("table_name", new Utf8(), false),
+    new Field("swapped_at", new Float64(), false),
+  ]);
+}
+
+/** When a table generation was built: `kb_x__<ms>`; the original un-suffixed table counts as generation 0. */
+function generationOf(name: string): number {
+  const m = /__(\d+)$/.exec(name);
+  return m ? Number(m[1]) : 0;
+}
+
 /**
  * One LanceDB table per persona. Writes of a document are a single merge-insert commit, so readers see the
- * old chunks or the new ones, never a mix and never none.
+ * old chunks or the new ones, never a mix and never none. A re-index builds a whole new table (its indexes
+ * included) beside the live one and then switches readers to it in one catalog commit; the old table stays
+ * readable for a grace period, so a crash at any moment leaves a complete knowledge base serving.
  */
 export class KnowledgeStore {
-  private tablePromise: Promise<lancedb.Table | null> | null = null;
-  private vocab: { version: number; vocab: Vocabulary } | null = null;
+  private live: { name: string; table: lancedb.Table; resolvedAt: number } | null = null;
+  private resolving: Promise<lancedb.Table | null> | null = null;
+  private vocab: { table: string; version: number; vocab: Vocabulary } | null = null;
   private vocabBuild: Promise<Vocabulary> | null = null;
 
   constructor(
@@ -99,23 +129,48 @@ export class KnowledgeStore {
     readonly embedder: Embedder,
   ) {}
 
+  /** The name the persona's first table gets; later generations add `__<built at ms>`. */
   get tableName(): string {
     return `kb_${this.persona.replace(/-/g, "_")}`;
   }
 
   /** The table, or null while the persona has no documents yet. */
   async table(): Promise<lancedb.Table | null> {
-    this.tablePromise ??= this.open(true);
-    const t = await this.tablePromise;
-    if (!t) this.tablePromise = null;
-    return t;
+    if (this.live && performance.now() - this.live.resolvedAt < RESOLVE_TTL_MS) return this.live.table;
+    this.resolving ??= this.resolve(true).finally(() => {
+      this.resolving = null;
+    });
+    return this.resolving;
   }
 
-  private async open(checkEmbedder: boolean): Promise<lancedb.Table | null> {
+  /** Name of the table readers should use now: the catalog's entry, else the first table's name. */
+  private async liveName(db: lancedb.Connection): Promise<string> {
+    const names = await db.tableNames();
+    if (!names.includes(CATALOG_TABLE)) return this.tableName;
+    const catalog = await db.openTable(CATALOG_TABLE);
+    const rows = await catalog
+      .query()
+      .where(`persona = ${sqlString(this.persona)}`)
+      .select(["table_name"])
+      .limit(1)
+      .toArray();
+    return (rows[0]?.table_name as string | undefined) ?? this.tableName;
+  }
+
+  private async resolve(checkEmbedder: boolean): Promise<lancedb.Table | null> {
     const db = await connect(this.uri);
-    if (!(await db.tableNames()).includes(this.tableName)) return null;
-    const table = await db.openTable(this.tableName);
+    const name = await this.liveName(db);
+    if (this.live?.name === name) {
+      this.live.resolvedAt = performance.now();
+      return this.live.table;
+    }
+    if (!(await db.tableNames()).includes(name)) {
+      this.live = null;
+      return null;
+    }
+    const table = await db.openTable(name);
     if (checkEmbedder) await this.checkEmbedder(table);
+    this.live = { name, table, resolvedAt: performance.now() };
     return table;
   }
 
@@ -123,11 +178,12 @@ export class KnowledgeStore {
     const existing = await this.table();
     if (existing) return existing;
     const db = await connect(this.uri);
+    const name = await this.liveName(db);
     const created = await db
-      .createEmptyTable(this.tableName, schemaFor(this.embedder), { existOk: true })
-      .catch(async () => db.openTable(this.tableName));
+      .createEmptyTable(name, schemaFor(this.embedder), { existOk: true })
+      .catch(async () => db.openTable(name));
     await this.checkEmbedder(created);
-    this.tablePromise = Promise.resolve(created);
+    this.live = { name, table: created, resolvedAt: performance.now() };
     return created;
   }
 
@@ -139,6 +195,46 @@ export class KnowledgeStore {
         `persona "${this.persona}" was indexed with embedder ${indexedWith} but ${this.embedder.id} is configured; ` +
           `run \`npm run kb -- reindex --persona ${this.persona}\``,
       );
+    }
+  }
+
+  /**
+   * A failure to read the table as the error a person sees: "unavailable" with no store paths in it. Errors the
+   * app raised on purpose (an embedder mismatch) pass through; anything else is logged with an id to find it by.
+   */
+  unreadable(err: unknown): AppError {
+    if (err instanceof AppError) return err;
+    const id = randomUUID().slice(0, 8);
+    console.error(`[kb] ${this.persona}: the knowledge base could not be read (error ${id}):`, err);
+    return new AppError(
+      "unavailable",
+      `the knowledge base of persona ${this.persona} is unavailable right now (error ${id})`,
+      { cause: err },
+    );
+  }
+
+  /**
+   * Reads the live table the way a question does (row count, each full-text index, the vectors), so a table
+   * whose files are damaged is found by a health check and not by the next person who asks.
+   */
+  async check(): Promise<{ documents: number; chunks: number }> {
+    try {
+      const table = await this.table();
+      if (!table) return { documents: 0, chunks: 0 };
+      const chunks = await table.countRows();
+      const documents = chunks ? await table.countRows("ord = 0") : 0;
+      if (chunks) {
+        const vector = new Array(this.embedder.dimensions).fill(0);
+        vector[0] = 1;
+        await Promise.all([
+          table.search("health", "fts", "text").limit(1).toArray(),
+          table.search("health", "fts", "heading_text").limit(1).toArray(),
+          table.query().nearestTo(vector).limit(1).select(["id"]).toArray(),
+        ]);
+      }
+      return { documents, chunks };
+    } catch (err) {
+      throw this.unreadable(err);
     }
   }
 
@@ -242,7 +338,7 @@ export class KnowledgeStore {
    * table built by another embedder, which is what re-indexing needs.
    */
   async chunksOf(docId?: string, options: { anyEmbedder?: boolean } = {}): Promise<ChunkRow[]> {
-    const table = options.anyEmbedder ? await this.open(false) : await this.table();
+    const table = options.anyEmbedder ? await this.resolve(false) : await this.table();
     if (!table) return [];
     const q = table.query();
     if (docId) q.where(`doc_id = ${sqlString(docId)}`);
@@ -254,41 +350,73 @@ export class KnowledgeStore {
 
   /**
    * Creates missing indexes and folds new rows into existing ones. Unindexed rows are still searched
-   * (flat), so this is about speed, not correctness, and can run after a batch of writes.
+   * (flat), so this is about speed, not correctness, and can run after a batch of writes. Tables a re-index
+   * replaced are removed here once their grace period has passed.
    */
   async optimize(): Promise<void> {
     const table = await this.table();
     if (!table) return;
-    const have = new Set((await table.listIndices()).flatMap((i) => i.columns));
-    const english = {
-      withPosition: false,
-      stem: true,
-      removeStopWords: true,
-      asciiFolding: true,
-      language: "English",
-    };
-    if (!have.has("text")) await table.createIndex("text", { config: lancedb.Index.fts(english) });
-    if (!have.has("heading_text")) await table.createIndex("heading_text", { config: lancedb.Index.fts(english) });
-    if (!have.has("cjk_text")) {
-      await table.createIndex("cjk_text", {
-        config: lancedb.Index.fts({
-          baseTokenizer: "ngram",
-          ngramMinLength: 2,
-          ngramMaxLength: 3,
-          withPosition: false,
-        }),
-      });
-    }
-    if (!have.has("doc_id")) await table.createIndex("doc_id", { config: lancedb.Index.bitmap() });
-    if (!have.has("lang")) await table.createIndex("lang", { config: lancedb.Index.bitmap() });
-    // Below a few thousand rows an exact scan is faster and loses no recall; past that, HNSW keeps p95 low.
-    const rows = await table.countRows();
-    if (!have.has("vector") && rows >= 5000) {
-      await table.createIndex("vector", {
-        config: lancedb.Index.hnswSq({ distanceType: "cosine", m: 16, efConstruction: 100 }),
-      });
-    }
+    await ensureIndexes(table);
     await table.optimize({ cleanupOlderThan: new Date(Date.now() - 60 * 60 * 1000) });
+    await this.dropRetiredTables();
+  }
+
+  /**
+   * Replaces the whole table with `rows` (embedded with this store's embedder) as one switch: the new table and
+   * its indexes are built under a new name while the old one keeps serving, then one catalog commit points
+   * readers at it. Killed before that commit, the old table is still the live one and the half-built one is
+   * removed later; after it, the new one is complete.
+   */
+  async swapIn(rows: ChunkRow[]): Promise<void> {
+    const db = await connect(this.uri);
+    const name = `${this.tableName}__${Date.now()}`;
+    const built = await db.createTable(
+      name,
+      rows.map((r) => ({ ...r, vector: Array.from(r.vector) })),
+      { schema: schemaFor(this.embedder) },
+    );
+    await ensureIndexes(built);
+    const stored = await built.countRows();
+    if (stored !== rows.length) throw new Error(`re-index wrote ${stored} of ${rows.length} chunks`);
+    const catalog = await db.createEmptyTable(CATALOG_TABLE, catalogSchema(), { existOk: true });
+    await catalog
+      .mergeInsert("persona")
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .execute([{ persona: this.persona, table_name: name, swapped_at: Date.now() }]);
+    this.live = { name, table: built, resolvedAt: performance.now() };
+    this.vocab = null;
+    // The replaced table is dropped after its grace period: by this process if it is still running, else by the
+    // next optimize or re-index of any process.
+    setTimeout(() => void this.dropRetiredTables().catch(() => undefined), RETIRED_GRACE_MS + 1000).unref();
+  }
+
+  /**
+   * Drops this persona's tables that are not live: older generations once the grace period since the swap has
+   * passed, and newer ones (a re-index that died before its switch) once they are clearly abandoned.
+   */
+  async dropRetiredTables(now = Date.now()): Promise<string[]> {
+    const db = await connect(this.uri);
+    const names = await db.tableNames();
+    if (!names.includes(CATALOG_TABLE)) return [];
+    const live = await this.liveName(db);
+    const rows = await (await db.openTable(CATALOG_TABLE))
+      .query()
+      .where(`persona = ${sqlString(this.persona)}`)
+      .select(["swapped_at"])
+      .toArray();
+    const swappedAt = Number(rows[0]?.swapped_at ?? now);
+    const mine = names.filter((n) => n === this.tableName || n.startsWith(`${this.tableName}__`));
+    const dropped: string[] = [];
+    for (const name of mine) {
+      if (name === live) continue;
+      const older = generationOf(name) < generationOf(live);
+      const expired = older ? now - swappedAt > RETIRED_GRACE_MS : now - generationOf(name) > ABANDONED_BUILD_MS;
+      if (!expired) continue;
+      await db.dropTable(name).catch(() => undefined);
+      dropped.push(name);
+    }
+    return dropped;
   }
 
   /** Loads index pages and corpus statistics before the first question, which otherwise pays ~200 ms for them. */
@@ -304,29 +432,55 @@ export class KnowledgeStore {
     return !!table && (await table.listIndices()).some((i) => i.columns.includes("vector"));
   }
 
-  async dropAll(): Promise<void> {
-    const db = await connect(this.uri);
-    if ((await db.tableNames()).includes(this.tableName)) await db.dropTable(this.tableName);
-    this.tablePromise = null;
-    this.vocab = null;
-  }
-
   /** Corpus statistics for query correction and confidence, rebuilt when the table changes. */
   async vocabulary(): Promise<Vocabulary> {
     const table = await this.table();
     if (!table) return Vocabulary.empty();
+    const name = table.name;
     const version = await table.version();
-    if (this.vocab?.version === version) return this.vocab.vocab;
+    if (this.vocab?.table === name && this.vocab.version === version) return this.vocab.vocab;
     this.vocabBuild ??= (async () => {
       try {
         const rows = await table.query().select(["text", "heading_text"]).toArray();
         const vocab = Vocabulary.build(rows.map((r) => `${r.heading_text}\n${r.text}`));
-        this.vocab = { version, vocab };
+        this.vocab = { table: name, version, vocab };
         return vocab;
       } finally {
         this.vocabBuild = null;
       }
     })();
     return this.vocabBuild;
+  }
+}
+
+/** The persona table's indexes: English full text on passages and headings, Chinese n-grams, bitmaps, vectors. */
+async function ensureIndexes(table: lancedb.Table): Promise<void> {
+  const have = new Set((await table.listIndices()).flatMap((i) => i.columns));
+  const english = {
+    withPosition: false,
+    stem: true,
+    removeStopWords: true,
+    asciiFolding: true,
+    language: "English",
+  };
+  if (!have.has("text")) await table.createIndex("text", { config: lancedb.Index.fts(english) });
+  if (!have.has("heading_text")) await table.createIndex("heading_text", { config: lancedb.Index.fts(english) });
+  if (!have.has("cjk_text")) {
+    await table.createIndex("cjk_text", {
+      config: lancedb.Index.fts({
+        baseTokenizer: "ngram",
+        ngramMinLength: 2,
+        ngramMaxLength: 3,
+        withPosition: false,
+      }),
+    });
+  }
+  if (!have.has("doc_id")) await table.createIndex("doc_id", { config: lancedb.Index.bitmap() });
+  if (!have.has("lang")) await table.createIndex("lang", { config: lancedb.Index.bitmap() });
+  // Below a few thousand rows an exact scan is faster and loses no recall; past that, HNSW keeps p95 low.
+  if (!have.has("vector") && (await table.countRows()) >= 5000) {
+    await table.createIndex("vector", {
+      config: lancedb.Index.hnswSq({ distanceType: "cosine", m: 16, efConstruction: 100 }),
+    });
   }
 }
