@@ -40,3 +40,21 @@ export function toAppError(err: unknown): AppError {
   const message = err instanceof Error ? err.message : String(err);
   return new AppError("internal", message, { cause: err });
 }
+
+/**
+ * What a client may see of an error. Errors raised on purpose carry their own clear message. An `internal` error's
+ * message may hold store paths or library internals, so the client gets a generic message with a short id instead,
+ * and the server log gets the whole error under the same id.
+ */
+export function publicError(err: unknown, where = "request"): AppError {
+  const e = toAppError(err);
+  if (e.code !== "internal") return e;
+  const id = Math.random().toString(36).slice(2, 10);
+  console.error(`[error ${id}] ${where}:`, err);
+  return new AppError("internal", `something went wrong on our side (error ${id})`, { cause: err });
+}
+
+/** The message of `publicError`, for places that report a problem as text (health checks). */
+export function publicMessage(err: unknown, where?: string): string {
+  return publicError(err, where).message;
+}

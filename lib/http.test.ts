@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { AppError } from "@/lib/errors";
 import { errorResponse, readBodyWithLimit } from "@/lib/http";
 
@@ -54,5 +54,33 @@ describe("errorResponse", () => {
     const res = errorResponse(new AppError("not_found", "no such document"));
     expect(res.headers.get("retry-after")).toBeNull();
     expect(await res.json()).toEqual({ error: { code: "not_found", message: "no such document" } });
+  });
+});
+
+describe("errorResponse and internal errors", () => {
+  it("sends a generic message with an error id for internal errors, and logs the details under that id", async () => {
+    const logged: unknown[][] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
+      logged.push(args);
+    });
+    try {
+      const res = errorResponse(new Error("lance error: Not found: /srv/avatar/data/lancedb/kb_triage.lance/x"));
+      expect(res.status).toBe(500);
+      const { error } = await res.json();
+      expect(error.code).toBe("internal");
+      expect(error.message).not.toContain("/srv");
+      const id = /\(error (\w+)\)/.exec(error.message)?.[1];
+      expect(id).toBeTruthy();
+      expect(String(logged[0]?.[0])).toContain(id);
+      expect(String(logged[0]?.[1])).toContain("/srv/avatar");
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("keeps a client fault's own clear message", async () => {
+    const res = errorResponse(new AppError("bad_request", "sessionId must be 1-64 letters"));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toBe("sessionId must be 1-64 letters");
   });
 });

@@ -1,12 +1,12 @@
-import { AppError, httpStatus, toAppError } from "@/lib/errors";
+import { AppError, httpStatus, publicError } from "@/lib/errors";
 
 /**
- * Any error as a JSON response with the status its code maps to; internal details stay in the server log.
- * An error that says when to come back gets a `Retry-After` header and `retryAfterS` in the body.
+ * Any error as a JSON response with the status its code maps to; internal details stay in the server log, and the
+ * client gets the error id that finds them there. An error that says when to come back gets a `Retry-After`
+ * header and `retryAfterS` in the body.
  */
 export function errorResponse(err: unknown): Response {
-  const e = toAppError(err);
-  if (e.code === "internal") console.error(err);
+  const e = publicError(err);
   const retry = e.retryAfterS;
   return Response.json(
     { error: { code: e.code, message: e.message, ...(retry !== undefined && { retryAfterS: retry }) } },

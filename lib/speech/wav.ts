@@ -62,12 +62,16 @@ function floatToInt16(x: number): number {
   return Math.max(-32768, Math.min(32767, Math.round(x * 32767)));
 }
 
-/**
- * Decodes a RIFF/WAVE file into mono 16-bit PCM. Integer PCM of 8/16/24/32 bits and float of 32/64 bits are
- * converted; several channels are averaged. Errors: `unsupported_media_type` for something that is not a WAV or
- * an encoding it cannot read, `unprocessable` for a truncated file or one without samples.
- */
-export function decodeWav(bytes: Uint8Array): PcmAudio {
+/** Where a WAV's samples are and how they are encoded, read from its header without touching the samples. */
+interface WavLayout {
+  fmt: WavFormat;
+  start: number;
+  size: number;
+  frameBytes: number;
+  frames: number;
+}
+
+function readLayout(bytes: Uint8Array): WavLayout {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 12 || ascii(view, 0) !== "RIFF" || ascii(view, 8) !== "WAVE") {
     if (bytes.byteLength === 0) throw new AppError("unprocessable", "empty audio: the upload has no bytes");
@@ -91,7 +95,7 @@ export function decodeWav(bytes: Uint8Array): PcmAudio {
       if (!UNKNOWN_SIZES.has(size) && size > available) {
         throw new AppError("unprocessable", `truncated WAV: data chunk declares ${size} bytes, ${available} present`);
       }
-      return decodeSamples(view, body, UNKNOWN_SIZES.has(size) ? available : size, fmt);
+      return layoutOf(fmt, body, UNKNOWN_SIZES.has(size) ? available : size);
     }
     // Chunks are word-aligned: odd sizes carry a pad byte.
     offset = body + size + (size & 1);
@@ -99,16 +103,40 @@ export function decodeWav(bytes: Uint8Array): PcmAudio {
   throw new AppError("unprocessable", fmt ? "truncated WAV: no data chunk" : "truncated WAV: no fmt chunk");
 }
 
-function decodeSamples(view: DataView, start: number, size: number, fmt: WavFormat): PcmAudio {
-  if (fmt.channels < 1 || fmt.sampleRate < 1000 || fmt.sampleRate > 384_000) {
+function layoutOf(fmt: WavFormat, start: number, size: number): WavLayout {
+  if (fmt.channels < 1 || fmt.channels > 32 || fmt.sampleRate < 1000 || fmt.sampleRate > 384_000) {
     throw new AppError("unprocessable", `not a valid WAV: ${fmt.channels} channels at ${fmt.sampleRate} Hz`);
   }
-  const read = sampleReader(fmt);
-  const bytesPerSample = fmt.bitsPerSample / 8;
-  const frameBytes = Math.max(fmt.blockAlign, bytesPerSample * fmt.channels);
+  sampleReader(fmt); // refuses encodings it cannot read before anything is sized from the header
+  const frameBytes = Math.max(fmt.blockAlign, (fmt.bitsPerSample / 8) * fmt.channels);
   // A trailing partial frame (cut upload) is dropped rather than refused.
   const frames = Math.floor(size / frameBytes);
   if (frames === 0) throw new AppError("unprocessable", "empty audio: the WAV has no samples");
+  return { fmt, start, size, frameBytes, frames };
+}
+
+/**
+ * The duration of a WAV in seconds, from its header alone (no sample is decoded), with the same errors as
+ * `decodeWav`; the web process uses it to refuse an over-long question before any recognition starts.
+ */
+export function wavDurationS(bytes: Uint8Array): number {
+  const { fmt, frames } = readLayout(bytes);
+  return frames / fmt.sampleRate;
+}
+
+/**
+ * Decodes a RIFF/WAVE file into mono 16-bit PCM. Integer PCM of 8/16/24/32 bits and float of 32/64 bits are
+ * converted; several channels are averaged. Errors: `unsupported_media_type` for something that is not a WAV or
+ * an encoding it cannot read, `unprocessable` for a truncated file or one without samples.
+ */
+export function decodeWav(bytes: Uint8Array): PcmAudio {
+  const { fmt, start, frameBytes, frames } = readLayout(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const read = sampleReader(fmt);
+  const bytesPerSample = fmt.bitsPerSample / 8;
+  if (start + frames * frameBytes > bytes.byteLength || bytesPerSample * fmt.channels > frameBytes) {
+    throw new AppError("unprocessable", "not a valid WAV: its frame size does not fit the data");
+  }
   const samples = new Int16Array(frames);
   for (let i = 0; i < frames; i++) {
     const base = start + i * frameBytes;

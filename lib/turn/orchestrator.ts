@@ -1,7 +1,7 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import type { AnswerResult, AnswerService } from "@/lib/answer";
-import { AppError, toAppError } from "@/lib/errors";
+import { AppError, publicError, toAppError } from "@/lib/errors";
 import { detectLang } from "@/lib/knowledge/text";
 import type { SpokenSentence } from "@/lib/media/media-service";
 import { degraded, observeTurn, turnFailed, turnStarted } from "@/lib/metrics";
@@ -309,7 +309,7 @@ export class TurnOrchestrator {
         yield { type: "done", timings, engines, citations: [], abstained: false, cancelled: true };
         return;
       }
-      const e = toAppError(err);
+      const e = publicError(err, `turn ${turnId} (${request.personaId})`);
       turnFailed(request.personaId, e.code);
       yield { type: "error", code: e.code, message: e.message };
     } finally {
