@@ -30,14 +30,26 @@ type MicMode = "off" | "push" | "handsFree";
 type MicPhase = "idle" | "starting" | "waiting" | "recording";
 const SESSION_KEY = "avatar-consult:session";
 
-/** One id per browser tab, so the server keeps this tab's conversation (and barge-in) apart from others. */
-function sessionId(): string {
-  let id = sessionStorage.getItem(SESSION_KEY);
-  if (!id) {
-    id = crypto.randomUUID();
-    sessionStorage.setItem(SESSION_KEY, id);
-  }
-  return id;
+let sessionRequest: Promise<string> | null = null;
+
+/**
+ * This tab's conversation id, so the server keeps its conversation (and barge-in) apart from others. The server
+ * issues it (a client cannot pick one); it is asked for once per tab and kept for the tab's life.
+ */
+function sessionId(personaId: string): Promise<string> {
+  const stored = sessionStorage.getItem(SESSION_KEY);
+  if (stored) return Promise.resolve(stored);
+  sessionRequest ??= fetch(`/api/personas/${encodeURIComponent(personaId)}/sessions`, { method: "POST" })
+    .then(async (res) => {
+      if (!res.ok) throw new TurnHttpError(res.status, res.statusText);
+      const { sessionId: id } = (await res.json()) as { sessionId: string };
+      sessionStorage.setItem(SESSION_KEY, id);
+      return id;
+    })
+    .finally(() => {
+      sessionRequest = null;
+    });
+  return sessionRequest;
 }
 
 const MIC_MESSAGE = {
@@ -105,6 +117,8 @@ export function Consultation({ persona }: { persona: PersonaView }) {
         case "error":
           return update(() => ({ error: e.message }));
         case "turn":
+          // The server starts a new session when it did not accept the one sent (e.g. after its secret changed).
+          sessionStorage.setItem(SESSION_KEY, e.sessionId);
           return;
       }
     },
@@ -123,7 +137,7 @@ export function Consultation({ persona }: { persona: PersonaView }) {
       setProblem(null);
       setTurn({ ...emptyTurn(), question });
       try {
-        for await (const event of streamTurn(persona.id, sessionId(), body, controller.signal)) {
+        for await (const event of streamTurn(persona.id, await sessionId(persona.id), body, controller.signal)) {
           if (controller.signal.aborted) break;
           apply(event);
         }
@@ -152,7 +166,7 @@ export function Consultation({ persona }: { persona: PersonaView }) {
 
   const startRecording = useCallback(() => {
     liveRef.current?.cancel();
-    liveRef.current = LiveUpload.start(persona.id, sessionId());
+    liveRef.current = LiveUpload.start(persona.id, sessionId(persona.id));
     micRef.current?.begin();
   }, [persona.id]);
 

@@ -18,15 +18,16 @@ export class LiveUpload {
 
   constructor(
     private readonly base: string,
-    sessionId: string,
+    sessionId: Promise<string>,
   ) {
-    this.id = fetch(`${base}?sessionId=${encodeURIComponent(sessionId)}`, { method: "POST" })
+    this.id = sessionId
+      .then((id) => fetch(`${base}?sessionId=${encodeURIComponent(id)}`, { method: "POST" }))
       .then(async (res) => (res.ok ? ((await res.json()) as { speechId: string | null }).speechId : null))
       .catch(() => null);
     this.chain = this.id.then(() => undefined);
   }
 
-  static start(personaId: string, sessionId: string): LiveUpload {
+  static start(personaId: string, sessionId: Promise<string>): LiveUpload {
     return new LiveUpload(`/api/personas/${encodeURIComponent(personaId)}/speech`, sessionId);
   }
 

@@ -27,14 +27,16 @@ async function fakeServer(mode: Mode): Promise<FakeServer> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const type = req.headers["content-type"] ?? "";
-    let sessionId: string;
+    let sessionId: string | undefined;
     let text: string;
     if (type === "audio/wav") {
-      sessionId = url.searchParams.get("sessionId") ?? "anon";
+      sessionId = url.searchParams.get("sessionId") ?? undefined;
       text = "go forward ten meters";
     } else {
       ({ sessionId, text } = JSON.parse(Buffer.concat(chunks).toString()));
     }
+    // As the app does: a person's first turn names no session and gets one issued.
+    sessionId ??= `issued-${requests.length}`;
     requests.push(`${persona} ${sessionId} ${type}`);
     if (mode === "busy") {
       res.writeHead(503, { "content-type": "application/json" });
@@ -144,7 +146,9 @@ describe("runLoad against a fake turn endpoint", () => {
     expect(report.mode).toBe("voice");
     expect(report.turns.failed).toBe(0);
     expect(report.leakCheck).toMatch(/sessionId/);
-    expect(server.requests.every((r) => / lt-\w+-\d audio\/wav$/.test(r))).toBe(true);
+    // Each person's first turn gets a session issued; their later turns continue it.
+    expect(server.requests.every((r) => / issued-\d+ audio\/wav$/.test(r))).toBe(true);
+    expect(new Set(server.requests.map((r) => r.split(" ")[1])).size).toBe(5);
   });
 
   it("fails in one line when nothing listens at the URL", async () => {

@@ -73,19 +73,21 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
 
     const user = async (i: number) => {
       await sleepUntil(start + (staggerMs * i) / opts.sessions);
-      const sessionId = `lt-${runId}-${i}`;
+      const user = `lt-${runId}-${i}`;
+      let sessionId: string | undefined; // issued by the server on this person's first turn
       const persona = opts.personas[i % opts.personas.length]!;
       while (performance.now() < deadline) {
         let question: TurnSpec["question"];
         if (opts.recordings) question = { wav: pick(opts.recordings) };
         else {
-          const token = tokens.issue(sessionId);
+          const token = tokens.issue(user);
           question = { text: `${pick(opts.questions[persona]!)} ref ${token}`, token };
         }
         inFlight++;
         const r = await runTurn({
           baseUrl: opts.url,
           persona,
+          user,
           sessionId,
           question,
           agent,
@@ -94,6 +96,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadReport> {
         });
         inFlight--;
         results.push(r);
+        sessionId ??= r.sessionId;
         // Listening: the answer plays from its first audio event until its last sentence ends.
         if (r.firstAudioAt !== undefined) await sleepUntil(Math.min(deadline, r.firstAudioAt + r.audioEndMs));
         const thinkMs = opts.thinkS * 1000 * (0.5 + Math.random());

@@ -21,7 +21,10 @@ export type ServerTimings = Partial<Record<(typeof SERVER_TIMINGS)[number], numb
 export interface TurnSpec {
   baseUrl: string;
   persona: string;
-  sessionId: string;
+  /** The simulated person, who owns the leak tokens of their questions. */
+  user: string;
+  /** The session the server issued this person on their first turn; undefined before it. */
+  sessionId?: string;
   /** A typed question (with its leak token) or a WAV recording. */
   question: { text: string; token: string } | { wav: Uint8Array };
   agent: http.Agent;
@@ -43,6 +46,8 @@ export interface TurnResult {
   audioEndMs: number;
   server?: ServerTimings;
   engines?: Record<string, string>;
+  /** The session the turn event named (the server issues one on a person's first turn). */
+  sessionId?: string;
 }
 
 /**
@@ -56,12 +61,12 @@ export function createAgent(baseUrl: string): http.Agent {
 }
 
 export async function runTurn(spec: TurnSpec): Promise<TurnResult> {
-  const { question, sessionId } = spec;
+  const { question, sessionId, user } = spec;
   const url = new URL(`/api/personas/${encodeURIComponent(spec.persona)}/turns`, spec.baseUrl);
   let body: Buffer;
   let contentType: string;
   if ("wav" in question) {
-    url.searchParams.set("sessionId", sessionId);
+    if (sessionId) url.searchParams.set("sessionId", sessionId);
     body = Buffer.from(question.wav);
     contentType = "audio/wav";
   } else {
@@ -98,7 +103,7 @@ export async function runTurn(spec: TurnSpec): Promise<TurnResult> {
     let errorEvent: string | undefined;
     for await (const line of readLines(res)) {
       const at = performance.now();
-      result.leaks.push(...spec.tokens.scan(line, sessionId, own));
+      result.leaks.push(...spec.tokens.scan(line, user, own));
       let ev: Record<string, unknown>;
       try {
         ev = JSON.parse(line);
@@ -108,7 +113,8 @@ export async function runTurn(spec: TurnSpec): Promise<TurnResult> {
       }
       switch (ev.type) {
         case "turn":
-          if (ev.sessionId !== sessionId) result.leaks.push("session_mismatch");
+          result.sessionId = String(ev.sessionId);
+          if (sessionId && ev.sessionId !== sessionId) result.leaks.push("session_mismatch");
           break;
         case "transcript":
           transcript = true;

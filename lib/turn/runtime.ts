@@ -1,6 +1,7 @@
 import "server-only";
 import { type AnswerService, createAnswerService } from "@/lib/answer";
 import { InMemorySessionMemory, RedisSessionMemory, type SessionMemory } from "@/lib/answer/session-memory";
+import { authSecret } from "@/lib/auth/config";
 import { env } from "@/lib/config/env";
 import { setQueueStatsProvider, setWorkerStatusProvider } from "@/lib/metrics";
 import { type Lang, loadPersona } from "@/lib/persona/persona";
@@ -8,6 +9,7 @@ import { createMediaQueue, type MediaQueue } from "@/lib/queue";
 import { redisConnection } from "@/lib/queue/redis";
 import { LiveSpeechRegistry } from "./live-speech";
 import { type TurnDeps, TurnOrchestrator } from "./orchestrator";
+import { SessionIds } from "./session-ids";
 
 /** Web-process singletons, kept on globalThis: Next may evaluate this module more than once. */
 interface Runtime {
@@ -15,6 +17,7 @@ interface Runtime {
   orchestrator?: TurnOrchestrator;
   media?: MediaQueue;
   live?: LiveSpeechRegistry;
+  sessionIds?: SessionIds;
 }
 const holder = globalThis as { __avatarRuntime?: Runtime };
 holder.__avatarRuntime ??= {};
@@ -84,6 +87,12 @@ export function mediaQueue(): MediaQueue {
   setWorkerStatusProvider(() => media.workers());
   runtime.media = media;
   return media;
+}
+
+/** Conversation ids, signed with the auth secret so every web process sharing it accepts the others' ids. */
+export function sessionIds(): SessionIds {
+  runtime.sessionIds ??= new SessionIds(authSecret());
+  return runtime.sessionIds;
 }
 
 /** Recordings being recognised while people speak, in this web process. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "@/lib/errors";
 import { readBodyWithLimit } from "@/lib/http";
+import { wavDurationS } from "@/lib/speech/wav";
 
 const MAX_WAV_BYTES = 10 * 1024 * 1024; // ~5 minutes of 16 kHz mono PCM16
 const MAX_JSON_BYTES = 16 * 1024;
@@ -30,9 +31,10 @@ const SpeechParam = z.string().uuid().optional();
 
 /**
  * A JSON body `{ sessionId?, text }`, or a WAV body with `?sessionId=` (and `?speechId=` when it was streamed while
- * recorded); anything else is refused clearly.
+ * recorded); anything else is refused clearly. A recording longer than `maxQuestionS` is refused from its header,
+ * before any recognition is spent on it.
  */
-export async function parseTurnRequest(req: Request): Promise<ParsedTurn> {
+export async function parseTurnRequest(req: Request, limits: { maxQuestionS: number }): Promise<ParsedTurn> {
   const type = req.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
   if (type === "audio/wav" || type === "audio/wave" || type === "audio/x-wav") {
     const session = SessionParam.safeParse(new URL(req.url).searchParams.get("sessionId") ?? undefined);
@@ -40,6 +42,13 @@ export async function parseTurnRequest(req: Request): Promise<ParsedTurn> {
     const speech = SpeechParam.safeParse(new URL(req.url).searchParams.get("speechId") ?? undefined);
     if (!speech.success) throw new AppError("bad_request", "speechId is not a recording id");
     const wav = await readBodyWithLimit(req, MAX_WAV_BYTES, "the recording is over 10 MB");
+    const seconds = wavDurationS(wav);
+    if (seconds > limits.maxQuestionS) {
+      throw new AppError(
+        "payload_too_large",
+        `the question is ${Math.round(seconds)} s long; ask in at most ${limits.maxQuestionS} s`,
+      );
+    }
     return { sessionId: session.data, wav, speechId: speech.data };
   }
   if (type === "application/json") {
