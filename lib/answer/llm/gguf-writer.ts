@@ -34,7 +34,8 @@ export const TINY_GGUF_DEFAULTS: TinyGgufOptions = {
   blockCount: 2,
   headCount: 4,
   feedForwardLength: 128,
-  contextLength: 1024,
+  // A byte per token: the grounded prompt's persona and rules alone take ~900 of it.
+  contextLength: 2048,
   weightType: "f32",
   seed: 1,
   chatTemplate: CHATML_TEMPLATE,

@@ -197,7 +197,9 @@ async function generate(l: Loaded, job: Job, sequence: LlamaContextSequence): Pr
   let tokens = 0;
   let chat: LlamaChat | undefined;
   try {
-    const { messages, passages } = fitPrompt(l, job.input, contextSize - maxTokens);
+    // node-llama-cpp keeps a tenth of the context free for its context shift and refuses a prompt that leaves less.
+    const shiftRoom = Math.max(1, Math.floor(contextSize / 10));
+    const { messages, passages } = fitPrompt(l, job.input, contextSize - Math.max(maxTokens, shiftRoom));
     send({
       type: "start",
       id: job.id,
