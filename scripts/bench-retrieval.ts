@@ -109,6 +109,7 @@ try {
           cjk_text: hasCjk(text) ? text : "",
           vector: Array.from(vectors[i]!),
           ingested_at: Date.now(),
+          warnings: "",
         });
       });
       if (total === 0) await kb.store.replaceDocument(rows[0]!.doc_id, rows.slice(0, 1)).then(() => rows.shift());

@@ -6,6 +6,7 @@ import { env, projectPath } from "@/lib/config/env";
 import { AppError, toAppError } from "@/lib/errors";
 import { loadPersona, type Persona, personaDir } from "@/lib/persona/persona";
 import { type Embedder, HashedNgramEmbedder } from "./embedder";
+import { instructionWarnings } from "./instructions";
 import { parseDocument, SUPPORTED_EXTENSIONS } from "./loaders";
 import { hasOnnxEmbeddingModel, OnnxSentenceEmbedder } from "./onnx-embedder";
 import { Synonyms } from "./query";
@@ -140,6 +141,7 @@ export class KnowledgeBase {
       if (previous === hash) return done({ status: "unchanged" });
       const parsed = await parseDocument(fileName, bytes, this.maxBytes);
       const drafts = await splitSections(parsed.sections, this.persona.retrieval);
+      const warnings = instructionWarnings(parsed.sections.map((x) => `${x.heading}\n${x.text}`).join("\n"));
       const vectors = await this.store.embedder.embed(
         drafts.map((d) => `${parsed.title}\n${d.heading}\n${d.text}`),
         "passage",
@@ -165,11 +167,17 @@ export class KnowledgeBase {
           cjk_text: hasCjk(d.text) || hasCjk(headingText) ? `${headingText}\n${d.text}` : "",
           vector: vectors[i]!,
           ingested_at: now,
+          warnings: d.ord === 0 && warnings.length ? JSON.stringify(warnings) : "",
         };
       });
       await this.store.replaceDocument(docId, rows);
       const pages = new Set(drafts.map((d) => d.page).filter((p) => p != null)).size || 1;
-      return done({ status: previous ? "updated" : "added", chunks: rows.length, pages });
+      return done({
+        status: previous ? "updated" : "added",
+        chunks: rows.length,
+        pages,
+        ...(warnings.length && { warnings }),
+      });
     } catch (err) {
       return done({ status: "error", error: toAppError(err).message });
     }
@@ -187,7 +195,14 @@ export class KnowledgeBase {
       rows.map((r) => `${r.title}\n${r.heading}\n${r.text}`),
       "passage",
     );
-    await this.store.swapIn(rows.map((r, i) => ({ ...r, vector: vectors[i]! })));
+    // Warnings are found again, so documents ingested before a check existed get it too.
+    const textOf = new Map<string, string>();
+    for (const r of rows) textOf.set(r.doc_id, `${textOf.get(r.doc_id) ?? ""}\n${r.heading}\n${r.text}`);
+    const warningsOf = (r: ChunkRow) => {
+      const found = r.ord === 0 ? instructionWarnings(textOf.get(r.doc_id) ?? "") : [];
+      return found.length ? JSON.stringify(found) : "";
+    };
+    await this.store.swapIn(rows.map((r, i) => ({ ...r, vector: vectors[i]!, warnings: warningsOf(r) })));
     return rows.length;
   }
 }

@@ -27,6 +27,8 @@ export interface ChunkRow {
   cjk_text: string;
   vector: number[] | Float32Array;
   ingested_at: number;
+  /** On a document's first chunk: its upload warnings as a JSON array (text addressed to an assistant); else "". */
+  warnings: string;
 }
 
 export interface DocumentInfo {
@@ -80,6 +82,7 @@ function schemaFor(embedder: Embedder): Schema {
       str("cjk_text"),
       new Field("vector", new FixedSizeList(embedder.dimensions, new Field("item", new Float32(), true)), false),
       new Field("ingested_at", new Float64(), false),
+      str("warnings"),
     ],
     new Map([["embedder", embedder.id]]),
   );
@@ -187,6 +190,11 @@ export class KnowledgeStore {
     return created;
   }
 
+  /** Columns added since a table was created, filled for its existing rows, so writes of today's rows fit. */
+  private async upgrade(table: lancedb.Table): Promise<void> {
+    if (!(await hasColumn(table, "warnings"))) await table.addColumns([{ name: "warnings", valueSql: "''" }]);
+  }
+
   private async checkEmbedder(table: lancedb.Table): Promise<void> {
     const indexedWith = (await table.schema()).metadata.get("embedder");
     if (indexedWith && indexedWith !== this.embedder.id) {
@@ -277,6 +285,7 @@ export class KnowledgeStore {
   /** Replaces every chunk of `docId` with `rows` in one commit. */
   async replaceDocument(docId: string, rows: ChunkRow[]): Promise<void> {
     const table = await this.writableTable();
+    await this.upgrade(table);
     await table
       .mergeInsert("id")
       .whenMatchedUpdateAll()
@@ -305,7 +314,17 @@ export class KnowledgeStore {
     if (!table) return [];
     const rows = await table
       .query()
-      .select(["doc_id", "title", "source", "format", "lang", "doc_hash", "page", "ingested_at"])
+      .select([
+        "doc_id",
+        "title",
+        "source",
+        "format",
+        "lang",
+        "doc_hash",
+        "page",
+        "ingested_at",
+        ...((await hasColumn(table, "warnings")) ? ["warnings"] : []),
+      ])
       .toArray();
     const docs = new Map<string, DocumentInfo & { pageSet: Set<number> }>();
     for (const r of rows) {
@@ -327,6 +346,7 @@ export class KnowledgeStore {
       }
       d.chunks++;
       if (r.page != null) d.pageSet.add(r.page);
+      if (r.warnings) d.warnings = JSON.parse(r.warnings) as string[];
     }
     return [...docs.values()]
       .map(({ pageSet, ...d }) => ({ ...d, pages: pageSet.size || 1 }))
@@ -344,7 +364,7 @@ export class KnowledgeStore {
     if (docId) q.where(`doc_id = ${sqlString(docId)}`);
     const rows = (await q.toArray()) as ChunkRow[];
     return rows
-      .map((r) => ({ ...r, vector: Array.from(r.vector as ArrayLike<number>) }))
+      .map((r) => ({ ...r, warnings: r.warnings ?? "", vector: Array.from(r.vector as ArrayLike<number>) }))
       .sort((a, b) => a.doc_id.localeCompare(b.doc_id) || a.ord - b.ord);
   }
 
@@ -451,6 +471,10 @@ export class KnowledgeStore {
     })();
     return this.vocabBuild;
   }
+}
+
+async function hasColumn(table: lancedb.Table, name: string): Promise<boolean> {
+  return (await table.schema()).fields.some((f) => f.name === name);
 }
 
 /** The persona table's indexes: English full text on passages and headings, Chinese n-grams, bitmaps, vectors. */

@@ -75,7 +75,7 @@ describe("POST /api/personas/{persona}/turns", () => {
   it("refuses a 5-minute recording from its header while another person's question is answered", async () => {
     const fiveMinutes = encodeWav({ sampleRate: 16_000, samples: new Int16Array(16_000 * 300) });
     const [long, typed] = await Promise.all([
-      call("support", { headers: { "content-type": "audio/wav" }, body: fiveMinutes }),
+      call("support", { headers: { "content-type": "audio/wav" }, body: Buffer.from(fiveMinutes) }),
       call("support", {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ text: "how do I reset my password" }),
