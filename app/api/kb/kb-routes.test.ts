@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
  * Every /api/kb handler, called directly (no proxy in front): 401 without a session, 403 for a non-admin
- * session, and working for an admin session cookie minted with the same secret next-auth would use.
+ * session, and working for an admin session cookie minted with the same secret next-auth would use. Writes also
+ * need to come from this site's own pages (Origin or Sec-Fetch-Site), as a browser on the admin page sends them.
  */
 describe("/api/kb route handlers", () => {
   let dir: string;
@@ -14,9 +15,13 @@ describe("/api/kb route handlers", () => {
   const persona = "triage";
   const ctx = <P>(params: P) => ({ params: Promise.resolve(params) });
   const url = (p: string) => `http://localhost/api/kb/${persona}${p}`;
-  const withCookie = (cookie: string | undefined, init: RequestInit = {}) => ({
+  /** What a browser on the admin page itself sends (the handlers see http://localhost as their own origin). */
+  const sameOrigin = { origin: "http://localhost", "sec-fetch-site": "same-origin" };
+  type Headers = Record<string, string>;
+  /** `from` replaces the same-origin headers: what a page elsewhere makes the browser send, or nothing. */
+  const withCookie = (cookie: string | undefined, init: RequestInit = {}, from: Headers = sameOrigin) => ({
     ...init,
-    headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
+    headers: { ...from, ...(init.headers as Headers), ...(cookie ? { cookie } : {}) },
   });
 
   beforeAll(async () => {
@@ -48,53 +53,66 @@ describe("/api/kb route handlers", () => {
     return [
       {
         name: "GET documents",
-        call: (c?: string) => documents.GET(new Request(url("/documents"), withCookie(c)), ctx({ persona })),
+        call: (c?: string, from?: Headers) =>
+          documents.GET(new Request(url("/documents"), withCookie(c, {}, from)), ctx({ persona })),
       },
       {
         name: "POST documents",
-        call: (c?: string) => {
+        write: true,
+        call: (c?: string, from?: Headers) => {
           const form = new FormData();
           form.append("files", new File(["# Hi\n\nHello."], "hi.md"));
           return documents.POST(
-            new Request(url("/documents"), withCookie(c, { method: "POST", body: form })),
+            new Request(url("/documents"), withCookie(c, { method: "POST", body: form }, from)),
             ctx({ persona }),
           );
         },
       },
       {
         name: "GET document",
-        call: (c?: string) =>
-          document.GET(new Request(url("/documents/x.md"), withCookie(c)), ctx({ persona, docId: "x.md" })),
+        call: (c?: string, from?: Headers) =>
+          document.GET(new Request(url("/documents/x.md"), withCookie(c, {}, from)), ctx({ persona, docId: "x.md" })),
       },
       {
         name: "DELETE document",
-        call: (c?: string) =>
+        write: true,
+        call: (c?: string, from?: Headers) =>
           document.DELETE(
-            new Request(url("/documents/x.md"), withCookie(c, { method: "DELETE" })),
+            new Request(url("/documents/x.md"), withCookie(c, { method: "DELETE" }, from)),
             ctx({ persona, docId: "x.md" }),
           ),
       },
       {
         name: "POST reindex",
-        call: (c?: string) =>
-          reindex.POST(new Request(url("/reindex"), withCookie(c, { method: "POST" })), ctx({ persona })),
+        write: true,
+        call: (c?: string, from?: Headers) =>
+          reindex.POST(new Request(url("/reindex"), withCookie(c, { method: "POST" }, from)), ctx({ persona })),
       },
       {
         name: "POST search",
-        call: (c?: string) =>
+        write: true,
+        call: (c?: string, from?: Headers) =>
           search.POST(
             new Request(
               url("/search"),
-              withCookie(c, {
-                method: "POST",
-                headers: { "content-type": "application/json" },
-                body: JSON.stringify({ question: "parking" }),
-              }),
+              withCookie(
+                c,
+                {
+                  method: "POST",
+                  headers: { "content-type": "application/json" },
+                  body: JSON.stringify({ question: "parking" }),
+                },
+                from,
+              ),
             ),
             ctx({ persona }),
           ),
       },
-      { name: "GET gaps", call: (c?: string) => gaps.GET(new Request(url("/gaps"), withCookie(c)), ctx({ persona })) },
+      {
+        name: "GET gaps",
+        call: (c?: string, from?: Headers) =>
+          gaps.GET(new Request(url("/gaps"), withCookie(c, {}, from)), ctx({ persona })),
+      },
     ];
   }
 
@@ -109,6 +127,139 @@ describe("/api/kb route handlers", () => {
       const forged = await h.call(`${admin.slice(0, -8)}AAAAAAAA`);
       expect(forged.status, h.name).toBe(401);
     }
+  });
+
+  it("refuses a write from another origin of the same site (another port, a sibling subdomain) to every write route", async () => {
+    const forged: [string, Headers][] = [
+      // what fetch(..., { mode: "no-cors", credentials: "include" }) from http://localhost:8080 sends
+      ["another port", { origin: "http://localhost:8080", "sec-fetch-site": "same-site" }],
+      ["another port, a browser without Sec-Fetch-Site", { origin: "http://localhost:8080" }],
+      ["a sibling subdomain", { origin: "http://blog.localhost", "sec-fetch-site": "same-site" }],
+      ["an opaque origin (sandboxed frame, cross-origin redirect)", { origin: "null" }],
+      ["no origin at all", {}],
+    ];
+    const all = await handlers();
+    const writes = all.filter((h) => h.write);
+    expect(writes.map((h) => h.name)).toEqual(["POST documents", "DELETE document", "POST reindex", "POST search"]);
+    for (const h of writes) {
+      for (const [what, from] of forged) {
+        const res = await h.call(admin, from);
+        expect(res.status, `${h.name} from ${what}`).toBe(403);
+        const { error } = await res.json();
+        expect(error.code).toBe("forbidden");
+        expect(error.message).toMatch(/only from this site's own pages/);
+      }
+    }
+    const { GET } = await import("./[persona]/documents/route");
+    const list = await (await GET(new Request(url("/documents"), withCookie(admin)), ctx({ persona }))).json();
+    expect(list.documents.map((d: { docId: string }) => d.docId)).not.toContain("hi.md");
+
+    // the same requests from the admin page itself go through
+    const statuses = [];
+    for (const h of writes) statuses.push((await h.call(admin)).status);
+    expect(statuses).toEqual([200, 404, 200, 200]); // DELETE of x.md: past the gate, no such document
+    const own = await (await GET(new Request(url("/documents"), withCookie(admin)), ctx({ persona }))).json();
+    expect(own.documents.map((d: { docId: string }) => d.docId)).toContain("hi.md");
+    // either header alone is enough: a browser sends both, an older one only Origin
+    for (const from of [{ origin: "http://localhost" }, { "sec-fetch-site": "same-origin" }] as Headers[]) {
+      expect((await writes[2]!.call(admin, from)).status).toBe(200);
+    }
+    // reads change nothing and stay open to the signed-in admin from anywhere (the browser keeps the answer from
+    // other origins)
+    for (const h of all.filter((x) => !x.write)) {
+      expect((await h.call(admin, { "sec-fetch-site": "cross-site" })).status, h.name).not.toBe(403);
+    }
+    const document = await import("./[persona]/documents/[docId]/route");
+    await document.DELETE(
+      new Request(url("/documents/hi.md"), withCookie(admin, { method: "DELETE" })),
+      ctx({ persona, docId: "hi.md" }),
+    );
+  });
+
+  it("refuses a search sent as a simple request (text/plain, form) instead of JSON (415), and an oversized one (413)", async () => {
+    const search = await import("./[persona]/search/route");
+    for (const type of ["text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data"]) {
+      const res = await search.POST(
+        new Request(
+          url("/search"),
+          withCookie(admin, {
+            method: "POST",
+            headers: { "content-type": type },
+            body: JSON.stringify({ question: "parking" }),
+          }),
+        ),
+        ctx({ persona }),
+      );
+      expect(res.status, type).toBe(415);
+      expect((await res.json()).error.code).toBe("unsupported_media_type");
+    }
+    // and JSON is read only up to a bound: a question is at most 1,000 characters
+    const huge = await search.POST(
+      new Request(
+        url("/search"),
+        withCookie(admin, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ question: "x".repeat(20_000) }),
+        }),
+      ),
+      ctx({ persona }),
+    );
+    expect(huge.status).toBe(413);
+  });
+
+  it("refuses an anonymous, a non-admin and a cross-origin 10 MB upload without reading its body", async () => {
+    const { POST } = await import("./[persona]/documents/route");
+    const tenMb = 10 * 1024 * 1024;
+    /** A body that counts how often it was asked for data: 0 means nothing of it was read or buffered. */
+    const counting = () => {
+      const chunk = new Uint8Array(64 * 1024);
+      const body = { pulls: 0, sent: 0, stream: null as unknown as ReadableStream<Uint8Array> };
+      body.stream = new ReadableStream<Uint8Array>(
+        {
+          pull(controller) {
+            body.pulls++;
+            if (body.sent >= tenMb) return controller.close();
+            body.sent += chunk.byteLength;
+            controller.enqueue(chunk);
+          },
+        },
+        { highWaterMark: 0 }, // no pull until someone reads
+      );
+      return body;
+    };
+    const post = (body: ReturnType<typeof counting>, cookie?: string, from?: Headers) =>
+      POST(
+        new Request(
+          url("/documents"),
+          withCookie(
+            cookie,
+            {
+              method: "POST",
+              body: body.stream,
+              duplex: "half",
+              headers: { "content-type": "multipart/form-data; boundary=x", "content-length": String(tenMb) },
+            } as RequestInit,
+            from,
+          ),
+        ),
+        ctx({ persona }),
+      );
+    const cases: [string, string | undefined, Headers | undefined, number][] = [
+      ["anonymous", undefined, undefined, 401],
+      ["non-admin", viewer, undefined, 403],
+      ["cross-origin admin", admin, { origin: "http://localhost:8080", "sec-fetch-site": "same-site" }, 403],
+    ];
+    for (const [who, cookie, from, status] of cases) {
+      const body = counting();
+      const res = await post(body, cookie, from);
+      expect(res.status, who).toBe(status);
+      expect(body.pulls, who).toBe(0);
+    }
+    // the counter works: the admin's own upload is read (and, being no multipart, refused)
+    const read = counting();
+    expect((await post(read, admin)).status).toBe(400);
+    expect(read.pulls).toBeGreaterThan(0);
   });
 
   it("uploads many files with per-file results: good ones stored, bad ones reported, none blocking the rest", async () => {
@@ -178,7 +329,14 @@ describe("/api/kb route handlers", () => {
     expect(found.confidence).toBeGreaterThan(0);
     expect(typeof found.minConfidence).toBe("number");
     const empty = await search.POST(
-      new Request(url("/search"), withCookie(admin, { method: "POST", body: JSON.stringify({ question: "  " }) })),
+      new Request(
+        url("/search"),
+        withCookie(admin, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ question: "  " }),
+        }),
+      ),
       ctx({ persona }),
     );
     expect(empty.status).toBe(400);

@@ -1,6 +1,7 @@
 "use client";
 import { type DragEvent, useCallback, useEffect, useRef, useState } from "react";
 import type { IngestReport } from "@/lib/knowledge";
+import type { NameConflict } from "@/lib/knowledge/names";
 import type { DocumentInfo } from "@/lib/knowledge/store";
 import { formatBytes, kbFetch } from "./api";
 import { LocalTime } from "./local-time";
@@ -10,6 +11,9 @@ const CONCURRENCY = 2;
 
 type UploadState = "queued" | "uploading" | "processing" | IngestReport["status"];
 
+/** A file's result from the upload route; `conflict` when its name maps onto a document of another name. */
+type UploadReport = IngestReport & { conflict?: NameConflict };
+
 interface UploadItem {
   key: string;
   file: File;
@@ -17,6 +21,11 @@ interface UploadItem {
   progress: number;
   message?: string;
   chunks?: number;
+  warnings?: string[];
+  /** The stored document's name, when this file was refused because it would replace it. */
+  wouldReplace?: string;
+  /** Sent with `replace=true`: the admin chose to replace the document `wouldReplace` names. */
+  replace?: boolean;
 }
 
 interface ChunkPreview {
@@ -39,8 +48,9 @@ const STATE_LABEL: Record<UploadState, { text: string; tone: string }> = {
 function uploadOne(
   url: string,
   file: File,
+  replace: boolean,
   onProgress: (fraction: number) => void,
-): Promise<{ ok: true; report: IngestReport } | { ok: false; message: string; status: number }> {
+): Promise<{ ok: true; report: UploadReport } | { ok: false; message: string; status: number }> {
   return new Promise((resolve) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
@@ -58,6 +68,7 @@ function uploadOne(
       resolve({ ok: false, status: 0, message: "network error: the upload did not reach the server" });
     const form = new FormData();
     form.append("files", file, file.name);
+    if (replace) form.append("replace", "true");
     xhr.send(form);
   });
 }
@@ -103,12 +114,20 @@ export function KnowledgeBaseManager({
       const item = queue.current.shift()!;
       running.current++;
       patch(item.key, { state: "uploading" });
-      uploadOne(`${base}/documents`, item.file, (f) =>
+      uploadOne(`${base}/documents`, item.file, item.replace === true, (f) =>
         patch(item.key, f >= 1 ? { progress: 1, state: "processing" } : { progress: f }),
       ).then((r) => {
         running.current--;
         if (r.ok) {
-          patch(item.key, { state: r.report.status, progress: 1, message: r.report.error, chunks: r.report.chunks });
+          const { report } = r;
+          patch(item.key, {
+            state: report.status,
+            progress: 1,
+            message: report.error,
+            chunks: report.chunks,
+            warnings: report.warnings,
+            wouldReplace: report.conflict?.where === "stored" ? report.conflict.existing : undefined,
+          });
           if (r.report.status === "added" || r.report.status === "updated") void refresh();
         } else {
           if (r.status === 401) window.location.assign(`/admin/login?callbackUrl=/admin/${personaId}`);
@@ -140,6 +159,21 @@ export function KnowledgeBaseManager({
     },
     [maxFileMb, pump],
   );
+
+  /** Sends a file refused for its name again, this time replacing the stored document it collided with. */
+  const replaceWith = (item: UploadItem) => {
+    const again: UploadItem = {
+      ...item,
+      state: "queued",
+      progress: 0,
+      message: undefined,
+      wouldReplace: undefined,
+      replace: true,
+    };
+    setUploads((list) => list.map((u) => (u.key === item.key ? again : u)));
+    queue.current.push(again);
+    pump();
+  };
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -241,7 +275,8 @@ export function KnowledgeBaseManager({
           />
           <strong>Drop files here, or choose files</strong>
           <span id="upload-help" className="muted">
-            PDF, DOCX, HTML, Markdown or text · up to {maxFileMb} MB each · re-uploading a file replaces it
+            PDF, DOCX, HTML, Markdown or text · up to {maxFileMb} MB each · re-uploading a file under the same name
+            updates it
           </span>
         </label>
         {uploads.length > 0 && (
@@ -267,6 +302,19 @@ export function KnowledgeBaseManager({
                     {u.message}
                   </span>
                 )}
+                {u.wouldReplace && u.state === "error" && (
+                  <span style={{ gridColumn: "1 / -1" }}>
+                    <button
+                      type="button"
+                      className="btn btn-sm btn-danger"
+                      onClick={() => replaceWith(u)}
+                      data-testid="replace-document"
+                    >
+                      Replace “{u.wouldReplace}” with {u.file.name}
+                    </button>
+                  </span>
+                )}
+                <Warnings warnings={u.warnings} />
               </li>
             ))}
           </ul>
@@ -331,6 +379,7 @@ export function KnowledgeBaseManager({
                   <td>
                     <div className="doc-title">{d.title || d.docId}</div>
                     <div className="doc-id">{d.docId}</div>
+                    <Warnings warnings={d.warnings} />
                   </td>
                   <td>
                     <span className="badge">{d.format.toUpperCase()}</span>
@@ -438,5 +487,19 @@ export function KnowledgeBaseManager({
         )}
       </dialog>
     </>
+  );
+}
+
+/** Things to look at in a file that was ingested anyway (filled in by the ingest); nothing when there are none. */
+function Warnings({ warnings }: { warnings?: string[] }) {
+  if (!warnings?.length) return null;
+  return (
+    <ul style={{ gridColumn: "1 / -1", margin: "0.25rem 0 0", paddingLeft: "1rem" }} data-testid="warnings">
+      {warnings.map((w) => (
+        <li key={w}>
+          <span className="badge badge-warn">Warning</span> {w}
+        </li>
+      ))}
+    </ul>
   );
 }

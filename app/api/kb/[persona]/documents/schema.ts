@@ -44,7 +44,15 @@ export interface ParsedUpload {
   accepted: { name: string; file: File }[];
   /** Files refused before parsing, already as error reports. */
   rejected: IngestReport[];
+  /**
+   * The multipart field `replace=true`: a file may replace a stored document that has the same document id under
+   * another name (`report.md` over `Report.md`). It applies to every file of the upload; the admin page sends one
+   * file per request, so there it is per file.
+   */
+  replace: boolean;
 }
+
+const ReplaceField = z.enum(["true", "false"], { message: "replace must be true or false" }).optional();
 
 /**
  * Reads a multipart upload of one or many files (any field name) and checks each file's type and size. The
@@ -89,8 +97,10 @@ export async function parseUpload(req: Request, limits: UploadLimits): Promise<P
   if (files.length > limits.maxFiles) {
     throw new AppError("payload_too_large", `at most ${limits.maxFiles} files per upload (got ${files.length})`);
   }
+  const replace = ReplaceField.safeParse(form.get("replace") ?? undefined);
+  if (!replace.success) throw new AppError("bad_request", replace.error.issues[0]?.message ?? "invalid replace");
   const schema = uploadFileSchema(limits);
-  const out: ParsedUpload = { accepted: [], rejected: [] };
+  const out: ParsedUpload = { accepted: [], rejected: [], replace: replace.data === "true" };
   for (const file of files) {
     const name = baseName(file.name);
     const checked = schema.safeParse({ name, size: file.size });

@@ -26,9 +26,9 @@ export const GET = adminHandler<Params>(async (_req, { persona, docId }) => {
   );
 });
 
-export const DELETE = adminHandler<Params>(async (_req, { persona, docId }) => {
+export const DELETE = adminHandler<Params>(async (req, { persona, docId }) => {
   const id = parseDocId(docId);
   const kb = await openKnowledgeBase(persona);
-  const removed = await serialized(persona, () => kb.remove(id));
+  const removed = await serialized(persona, () => kb.remove(id), { signal: req.signal, what: `delete of ${id}` });
   return Response.json({ docId: id, removedChunks: removed }, { headers: noStore });
 });
