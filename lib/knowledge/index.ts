@@ -137,8 +137,11 @@ export class KnowledgeBase {
     });
     try {
       const hash = createHash("sha256").update(bytes).digest("hex");
-      const previous = await this.store.documentHash(docId);
-      if (previous === hash) return done({ status: "unchanged" });
+      const stored = (await this.store.documentsById([docId])).get(docId);
+      const previous = stored?.hash ?? null;
+      // The same content under another name (an upload that replaces `Report.md` with `report.md`) is rewritten,
+      // so the document carries the name it was last uploaded under.
+      if (previous === hash && stored?.source === source) return done({ status: "unchanged" });
       const parsed = await parseDocument(fileName, bytes, this.maxBytes);
       const drafts = await splitSections(parsed.sections, this.persona.retrieval);
       const warnings = instructionWarnings(parsed.sections.map((x) => `${x.heading}\n${x.text}`).join("\n"));

@@ -246,18 +246,6 @@ export class KnowledgeStore {
     }
   }
 
-  async documentHash(docId: string): Promise<string | null> {
-    const table = await this.table();
-    if (!table) return null;
-    const rows = await table
-      .query()
-      .where(`doc_id = ${sqlString(docId)}`)
-      .select(["doc_hash"])
-      .limit(1)
-      .toArray();
-    return (rows[0]?.doc_hash as string | undefined) ?? null;
-  }
-
   /** Title, source and current content hash of each listed document that exists (one row per document read). */
   async documentsById(docIds: string[]): Promise<Map<string, { title: string; source: string; hash: string }>> {
     const table = await this.table();
