@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normaliseForSpeech, numberToChinese, numberToWords, splitSentences } from "@/lib/speech/normalise";
+import { normaliseForSpeech, numberToChinese, numberToWords } from "@/lib/speech/normalise";
 
 const en = (t: string) => normaliseForSpeech(t, "en");
 const zh = (t: string) => normaliseForSpeech(t, "zh");
@@ -74,36 +74,5 @@ describe("normaliseForSpeech (Chinese)", () => {
       "一万零一",
       "十二万",
     ]);
-  });
-});
-
-describe("splitSentences", () => {
-  it("keeps decimals and abbreviations whole", () => {
-    expect(
-      splitSentences(
-        "Your temperature is 38.5 degrees. Take paracetamol, e.g. Calpol, every 4 hours! Is it bad? Dr. Smith said no.\nCall us",
-        "en",
-      ),
-    ).toEqual([
-      "Your temperature is 38.5 degrees.",
-      "Take paracetamol, e.g. Calpol, every 4 hours!",
-      "Is it bad?",
-      "Dr. Smith said no.",
-      "Call us",
-    ]);
-  });
-
-  it("splits Chinese on 。！？；", () => {
-    expect(splitSentences("您好。体温38.5度！怎么办？请拨打999；谢谢", "zh")).toEqual([
-      "您好。",
-      "体温38.5度！",
-      "怎么办？",
-      "请拨打999；",
-      "谢谢",
-    ]);
-  });
-
-  it("drops pieces with nothing to say", () => {
-    expect(splitSentences("  \n ... \n", "en")).toEqual([]);
   });
 });

@@ -529,35 +529,3 @@ export function normaliseForSpeech(text: string, lang: Lang): string {
     .replace(/\s+/g, " ")
     .trim();
 }
-
-/** Words before a full stop that does not end the sentence. */
-const NO_BREAK_BEFORE =
-  /(?:\b(?:e\.g|i\.e|etc|approx|vs|Dr|Mr|Mrs|Ms|St|No|Fig|min|mins|hr|hrs|Prof|Inc|Ltd|Co|a\.m|p\.m)|\b[A-Z])\.$/;
-
-/**
- * Sentences, each with its closing punctuation. English breaks after . ! ? followed by a space (so "38.5" stays
- * whole) unless the full stop closes a known abbreviation ("e.g."); Chinese after 。！？； and their ASCII forms.
- * Line breaks always end a sentence.
- */
-export function splitSentences(text: string, lang: Lang): string[] {
-  const out: string[] = [];
-  for (const line of text.split(/\n+/)) {
-    if (lang === "zh") {
-      for (const s of line.match(/[^。！？；!?;]+[。！？；!?;]*["”’」』)）]*/g) ?? []) out.push(s.trim());
-      continue;
-    }
-    let start = 0;
-    const re = /[.!?]+["”’')\]]*(?=\s+|$)/g;
-    for (let m = re.exec(line); m; m = re.exec(line)) {
-      const end = m.index + m[0].length;
-      const candidate = line.slice(start, end);
-      const next = line.slice(end).trimStart();
-      // "e.g. paracetamol", "Dr. Patel": an abbreviation, or a following lower-case word, means no break.
-      if (m[0] === "." && (NO_BREAK_BEFORE.test(candidate) || /^[a-z]/.test(next))) continue;
-      out.push(candidate.trim());
-      start = end;
-    }
-    out.push(line.slice(start).trim());
-  }
-  return out.filter((s) => /[\p{L}\p{N}]/u.test(s));
-}

@@ -7,11 +7,11 @@ import type { SpokenSentence } from "@/lib/media/media-service";
 import { degraded, observeTurn, turnFailed, turnStarted } from "@/lib/metrics";
 import type { Lang } from "@/lib/persona/persona";
 import { DeadlineError, type MediaPriority, WorkerLostError } from "@/lib/queue/types";
+import { SentenceBuffer } from "@/lib/speech/sentences";
 import type { Transcript } from "@/lib/speech/types";
 import { decodeWav, encodeWav } from "@/lib/speech/wav";
 import type { TurnEvent } from "./events";
 import type { LiveSpeech } from "./live-speech";
-import { SentenceBuffer } from "./sentence-buffer";
 
 /** What a turn needs from the media stages: the in-process MediaService or a media worker process. */
 export interface TurnMedia {
@@ -192,7 +192,7 @@ export class TurnOrchestrator {
       // Task 1: the answer, streamed; completed sentences are handed to the speaker as they appear.
       queue.run(
         (async () => {
-          const buffer = new SentenceBuffer();
+          const buffer = new SentenceBuffer(lang);
           try {
             for await (const ev of service.ask(question, { sessionId, lang, signal })) {
               if (ev.type === "safety") queue.push({ type: "safety", level: ev.level, message: ev.message });

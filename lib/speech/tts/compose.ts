@@ -1,7 +1,8 @@
 import "server-only";
 import { AppError } from "@/lib/errors";
 import type { Lang } from "@/lib/persona/persona";
-import { normaliseForSpeech, splitSentences } from "@/lib/speech/normalise";
+import { normaliseForSpeech } from "@/lib/speech/normalise";
+import { splitSentences } from "@/lib/speech/sentences";
 import type { PcmAudio, PhonemeTiming, Speech, TtsEngine, WordTiming } from "@/lib/speech/types";
 
 /** Normalised text, or a clear error when nothing is left to say. */

@@ -1,7 +1,8 @@
 import "server-only";
 import { AppError } from "@/lib/errors";
 import type { Lang } from "@/lib/persona/persona";
-import { normaliseForSpeech, splitSentences } from "@/lib/speech/normalise";
+import { normaliseForSpeech } from "@/lib/speech/normalise";
+import { splitSentences } from "@/lib/speech/sentences";
 import { EspeakTtsEngine } from "@/lib/speech/tts/espeak-engine";
 import { FliteTtsEngine } from "@/lib/speech/tts/flite-engine";
 import { PiperTtsEngine } from "@/lib/speech/tts/piper-engine";
