@@ -2,6 +2,8 @@
  * `npm start`: build the app if the sources changed since the last build, ingest each persona's sample
  * documents into an empty knowledge base, then serve on PORT (default 3000): WEB_CONCURRENCY web processes on
  * PORT, PORT+1, ... and, with REDIS_URL, MEDIA_WORKERS media workers on the queue; each restarted if it crashes.
+ * A web process is workers/web.ts (Next behind our own http server, which works out each client's address from the
+ * socket and TRUSTED_PROXIES), not `next start`.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
@@ -58,18 +60,29 @@ async function ingestSamplesIfEmpty(): Promise<void> {
   }
 }
 
-/** Next's own signal handler would close the listener at once; ours drains speaking turns first (shutdown.ts). */
+/**
+ * Next's own signal handler (`next start`'s) would close the listener at once; ours drains speaking turns first
+ * (shutdown.ts). workers/web.ts installs none, and the flag keeps it so should Next ever add one there.
+ */
 const SERVER_ENV = { NEXT_TELEMETRY_DISABLED: "1", NEXT_MANUAL_SIG_HANDLE: "true" };
+/** What `next start` sets for itself: the production build of React and of the app. */
+const WEB_ENV = { NODE_ENV: "production" };
 
 /**
  * Keeps a process running: restarted after a crash (with a growing pause if it keeps crashing), stopped with
  * the rest on SIGINT/SIGTERM.
  */
-function supervise(name: string, command: string, args: string[], children: Set<ChildProcess>): void {
+function supervise(
+  name: string,
+  command: string,
+  args: string[],
+  children: Set<ChildProcess>,
+  extraEnv: Record<string, string> = {},
+): void {
   let failures = 0;
   const launch = () => {
     const started = Date.now();
-    const child = spawn(command, args, { stdio: "inherit", env: { ...process.env, ...SERVER_ENV } });
+    const child = spawn(command, args, { stdio: "inherit", env: { ...process.env, ...SERVER_ENV, ...extraEnv } });
     children.add(child);
     child.on("exit", (code, signal) => {
       children.delete(child);
@@ -110,9 +123,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < e.WEB_CONCURRENCY; i++) {
     const port = String(e.PORT + i);
     console.log(`[start] serving http://localhost:${port}`);
-    // Idle keep-alive connections outlive a person's listening and thinking (and a load balancer's idle timeout).
-    const args = ["start", "-p", port, "--keepAliveTimeout", "65000"];
-    supervise(`web server on port ${port}`, nextBin, args, children);
+    const args = ["--conditions=react-server", "--import", "tsx", "workers/web.ts", "-p", port];
+    supervise(`web server on port ${port}`, process.execPath, args, children, WEB_ENV);
   }
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => stopAll(sig, children, 0));
 }

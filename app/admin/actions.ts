@@ -1,6 +1,7 @@
 "use server";
 import { AuthError } from "next-auth";
 import { signIn, signOut } from "@/lib/auth";
+import { signInErrorMessage } from "./login/messages";
 
 export interface LoginState {
   error?: string;
@@ -23,10 +24,8 @@ export async function loginAction(_prev: LoginState, form: FormData): Promise<Lo
   } catch (err) {
     // a successful sign-in "throws" Next's redirect, which must propagate
     if (err instanceof AuthError) {
-      return {
-        error: err.type === "CredentialsSignin" ? "Wrong e-mail or password." : "Sign-in failed. Try again.",
-        email,
-      };
+      const { code, retryAfterS } = err as AuthError & { code?: string; retryAfterS?: number };
+      return { error: signInErrorMessage(err.type, code, retryAfterS), email };
     }
     throw err;
   }

@@ -26,6 +26,21 @@ describe("admin credentials", () => {
     expect(await verifyAdminCredentials({ email: "admin@example.org", password: "correct horse" }, {})).toBeNull();
   });
 
+  it("checks hashes from bcryptjs ($2a$, $2b$) and from @node-rs/bcrypt alike", async () => {
+    const { hashSync } = await import("@node-rs/bcrypt");
+    for (const hash of [
+      passwordHash.replace(/^\$2b\$/, "$2a$"), // older bcryptjs wrote $2a$
+      passwordHash,
+      hashSync("correct horse", 4),
+    ]) {
+      const creds = { email: "admin@example.org", passwordHash: hash };
+      expect(
+        await verifyAdminCredentials({ email: "admin@example.org", password: "correct horse" }, creds),
+      ).not.toBeNull();
+      expect(await verifyAdminCredentials({ email: "admin@example.org", password: "correct hors" }, creds)).toBeNull();
+    }
+  });
+
   it("explains a missing or mangled hash", () => {
     expect(adminSetup(account)).toEqual({ ok: true });
     expect(adminSetup({ email: "a@b.c" })).toMatchObject({

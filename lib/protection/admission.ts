@@ -3,6 +3,7 @@ import { env } from "@/lib/config/env";
 import { AppError } from "@/lib/errors";
 import { rejected } from "@/lib/metrics";
 import { RateLimiter } from "./rate-limiter";
+import type { LimitStore } from "./store";
 
 /** A busy client's wait: turns last seconds, and a new turn in a session cancels the one still speaking. */
 const BUSY_RETRY_S = 3;
@@ -23,7 +24,8 @@ export interface AdmissionOptions {
   maxActive: number;
   /** Turns running at once in one session. */
   maxPerSession: number;
-  now?: () => number;
+  /** Where the per-minute counters live; default: Redis when REDIS_URL is set, else memory (see store.ts). */
+  store?: LimitStore;
 }
 
 export interface DrainResult {
@@ -45,32 +47,30 @@ export class TurnAdmission {
   private readonly onIdle = new Set<() => void>();
 
   constructor(private readonly options: AdmissionOptions) {
-    this.ipRate = new RateLimiter({ limit: options.turnsPerIp, now: options.now, route: "turns" });
-    this.sessionRate = new RateLimiter({ limit: options.turnsPerSession, now: options.now, route: "turns" });
+    const { store } = options;
+    this.ipRate = new RateLimiter({ name: "turns-ip", limit: options.turnsPerIp, route: "turns", store });
+    this.sessionRate = new RateLimiter({
+      name: "turns-session",
+      limit: options.turnsPerSession,
+      route: "turns",
+      store,
+    });
   }
 
   /** Throws rate_limited (429) or unavailable (503), both with retryAfterS, when the client should come back later. */
-  screen(ip: string): void {
+  async screen(ip: string): Promise<void> {
     this.refuseIfUnavailable();
-    this.ipRate.enforce(ip, "turns from this address");
+    await this.ipRate.enforce(ip, "turns from this address");
   }
 
   /** A place for one turn, or rate_limited / unavailable as `screen`; without a session only the total applies. */
-  admit({ sessionId }: { sessionId?: string }): Ticket {
-    this.refuseIfUnavailable();
-    if (sessionId !== undefined) {
-      const running = this.perSession.get(sessionId) ?? 0;
-      if (running >= this.options.maxPerSession) {
-        rejected("busy", "turns");
-        throw new AppError(
-          "unavailable",
-          `busy: ${running} turns are running in this session, retry in ${BUSY_RETRY_S} s`,
-          { retryAfterS: BUSY_RETRY_S },
-        );
-      }
-      this.sessionRate.enforce(sessionId, "turns in this session");
-      this.perSession.set(sessionId, running + 1);
-    }
+  async admit({ sessionId }: { sessionId?: string }): Promise<Ticket> {
+    // The caps are checked before the session's rate (a refused turn spends none of it) and again after it, as other
+    // turns may have taken places while the counter answered; the second check and the taking are one step.
+    this.refuseIfFull(sessionId);
+    if (sessionId !== undefined) await this.sessionRate.enforce(sessionId, "turns in this session");
+    this.refuseIfFull(sessionId);
+    if (sessionId !== undefined) this.perSession.set(sessionId, (this.perSession.get(sessionId) ?? 0) + 1);
     this.active += 1;
     let released = false;
     return {
@@ -122,6 +122,21 @@ export class TurnAdmission {
     return { finished: running - this.active, abandoned: this.active };
   }
 
+  private refuseIfFull(sessionId: string | undefined): void {
+    this.refuseIfUnavailable();
+    const running = sessionId === undefined ? 0 : (this.perSession.get(sessionId) ?? 0);
+    if (running >= this.options.maxPerSession) {
+      rejected("busy", "turns");
+      throw new AppError(
+        "unavailable",
+        `busy: ${running} turns are running in this session, retry in ${BUSY_RETRY_S} s`,
+        {
+          retryAfterS: BUSY_RETRY_S,
+        },
+      );
+    }
+  }
+
   private refuseIfUnavailable(): void {
     if (this.draining) {
       rejected("shutting_down", "turns");
@@ -168,8 +183,8 @@ export function turnAdmission(): TurnAdmission {
   return holder.admission;
 }
 
-/** Knowledge-base upload requests per client address. */
+/** Knowledge-base upload requests per client address (`await uploadLimiter().enforce(ip, what)`). */
 export function uploadLimiter(): RateLimiter {
-  holder.uploads ??= new RateLimiter({ limit: env().RATE_LIMIT_UPLOADS_PER_IP, route: "uploads" });
+  holder.uploads ??= new RateLimiter({ name: "uploads-ip", limit: env().RATE_LIMIT_UPLOADS_PER_IP, route: "uploads" });
   return holder.uploads;
 }

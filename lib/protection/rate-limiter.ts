@@ -1,91 +1,69 @@
 import "server-only";
+import { type RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
 import { AppError } from "@/lib/errors";
 import { rejected } from "@/lib/metrics";
+import { createCounter, type LimitStore, limitStore, secondsFrom } from "./store";
 
 export type RateCheck = { ok: true } | { ok: false; retryAfterS: number };
 
 export interface RateLimiterOptions {
+  /** Names the budget in the shared store: limiters of one name (in any web process) draw from one budget. */
+  name: string;
   /** Requests allowed per window for one key; 0 turns the limiter off. */
   limit: number;
+  /** Whole seconds (the store counts in seconds); default one minute. */
   windowMs?: number;
-  /** Keys remembered at most; past it the least recently seen key is forgotten (it starts with a full bucket). */
-  maxKeys?: number;
   /** The route whose refusals `enforce` counts in the metrics (`avatar_rejected_requests_total`). */
   route?: string;
-  now?: () => number;
-}
-
-interface Bucket {
-  tokens: number;
-  at: number;
+  /** Default: Redis when REDIS_URL is set, else this process's memory (see store.ts). */
+  store?: LimitStore;
 }
 
 const OK: RateCheck = { ok: true };
 
 /**
- * A token bucket per key: `limit` requests at once, refilled evenly over the window, so a steady `limit` per window
- * passes and more does not. O(1) per call: the map is kept in last-seen order, so idle keys (whose bucket has
- * refilled and so equals no entry at all) are pruned from its front, and the cap evicts from there too.
- *
- * In-process: with several web processes each keeps its own buckets, so behind a load balancer a client gets at
- * most its share per process (the limit per process it reaches); that is fine for abuse protection.
+ * `limit` requests per key in each window (a fixed window, counted by rate-limiter-flexible), in Redis when the
+ * deployment has it so every web process shares the budget, with a memory counter standing in while Redis is
+ * away. Counters expire with their window, so memory holds only the keys seen within the last window.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly limit: number;
-  private readonly windowMs: number;
-  private readonly maxKeys: number;
-  private readonly now: () => number;
+  private readonly counter: RateLimiterAbstract | null;
   private readonly route: string;
 
-  constructor({
-    limit,
-    windowMs = 60_000,
-    maxKeys = 100_000,
-    now = () => performance.now(),
-    route = "other",
-  }: RateLimiterOptions) {
+  constructor({ name, limit, windowMs = 60_000, route = "other", store }: RateLimiterOptions) {
     this.route = route;
-    this.limit = limit;
-    this.windowMs = windowMs;
-    this.maxKeys = maxKeys;
-    this.now = now;
+    this.counter =
+      limit > 0
+        ? createCounter({
+            name,
+            points: limit,
+            durationS: Math.max(1, Math.round(windowMs / 1000)),
+            store: store === undefined ? limitStore() : store,
+          })
+        : null;
   }
 
-  /** Takes one request from `key`'s budget, or says how many seconds until one is free. */
-  check(key: string): RateCheck {
-    if (this.limit === 0) return OK;
-    const now = this.now();
-    this.prune(now);
-    const perMs = this.limit / this.windowMs;
-    const prev = this.buckets.get(key);
-    const tokens = prev ? Math.min(this.limit, prev.tokens + (now - prev.at) * perMs) : this.limit;
-    this.buckets.delete(key); // re-inserted below, at the back: most recently seen
-    const ok = tokens >= 1;
-    this.buckets.set(key, { tokens: ok ? tokens - 1 : tokens, at: now });
-    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
-    return ok ? OK : { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) };
+  /** Takes one request from `key`'s budget, or says how many seconds until the window opens again. */
+  async check(key: string): Promise<RateCheck> {
+    if (!this.counter) return OK;
+    try {
+      await this.counter.consume(key);
+      return OK;
+    } catch (res) {
+      if (res instanceof RateLimiterRes) return { ok: false, retryAfterS: secondsFrom(res.msBeforeNext) };
+      // Only a store failure with no insurance gets here; a limit is not worth refusing everyone over.
+      console.warn(`[rate-limit] ${this.route}: counter failed, letting the request through: ${String(res)}`);
+      return OK;
+    }
   }
 
   /** As `check`, but refuses with rate_limited (429, Retry-After), e.g. `enforce(ip, "uploads from this address")`. */
-  enforce(key: string, what: string): void {
-    const rate = this.check(key);
+  async enforce(key: string, what: string): Promise<void> {
+    const rate = await this.check(key);
     if (!rate.ok) {
       const { retryAfterS } = rate;
       rejected("rate_limited", this.route);
       throw new AppError("rate_limited", `too many ${what}, retry in ${retryAfterS} s`, { retryAfterS });
-    }
-  }
-
-  /** Keys remembered now (tests check that memory stays bounded). */
-  get size(): number {
-    return this.buckets.size;
-  }
-
-  private prune(now: number): void {
-    for (const [key, bucket] of this.buckets) {
-      if (now - bucket.at < this.windowMs) return;
-      this.buckets.delete(key);
     }
   }
 }

@@ -27,8 +27,8 @@ const server = createServer(async (_req, res) => {
   let response: Response;
   try {
     const admission = turnAdmission();
-    admission.screen("local");
-    response = ndjsonResponse(admission.track(admission.admit({}), speak()));
+    await admission.screen("local");
+    response = ndjsonResponse(admission.track(await admission.admit({}), speak()));
   } catch (err) {
     response = errorResponse(err);
   }

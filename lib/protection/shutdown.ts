@@ -12,10 +12,11 @@ const holder = globalThis as typeof globalThis & { [KEY]?: true };
  * On SIGTERM or SIGINT: refuse new turns (503 with Retry-After), let the speaking ones finish within
  * SHUTDOWN_GRACE_MS, then exit 0. Installing twice does nothing.
  *
- * `next start` has its own handler (server/lib/start-server.js) that closes the listener and exits with 143 once
- * open connections end, with no time limit; it must be switched off with NEXT_MANUAL_SIG_HANDLE=true in the Next
- * process's environment (scripts/start.ts sets it). The listener then stays open while draining, so a load
- * balancer is told "retry" rather than refused a connection.
+ * Installed by instrumentation.ts's register(), which Next runs in the production web server (workers/web.ts)
+ * too. That server installs no signal handler of its own; `next start` has one (server/lib/start-server.js) that
+ * closes the listener and exits with 143 once open connections end, with no time limit, which
+ * NEXT_MANUAL_SIG_HANDLE=true switches off (scripts/start.ts still sets it). The listener stays open while
+ * draining, so a load balancer is told "retry" rather than refused a connection.
  */
 export function installGracefulShutdown(): void {
   if (holder[KEY]) return;

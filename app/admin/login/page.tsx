@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { auth } from "@/lib/auth";
 import { adminSignInStatus } from "@/lib/auth/config";
 import { LoginForm } from "./login-form";
+import { signInErrorMessage } from "./messages";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sign in" };
@@ -19,6 +20,7 @@ export default async function LoginPage({
   if ((session?.user as { role?: unknown } | undefined)?.role === "admin") redirect(callbackUrl);
   const status = adminSignInStatus();
   const authError = typeof params.error === "string" ? params.error : undefined;
+  const authCode = typeof params.code === "string" ? params.code : undefined;
 
   return (
     <main className="login-wrap">
@@ -32,7 +34,7 @@ export default async function LoginPage({
           <>
             {authError && (
               <p className="alert alert-error" role="alert">
-                {authError === "CredentialsSignin" ? "Wrong e-mail or password." : "Sign-in failed. Try again."}
+                {signInErrorMessage(authError, authCode)}
               </p>
             )}
             <LoginForm callbackUrl={callbackUrl} />
@@ -44,7 +46,8 @@ export default async function LoginPage({
             </p>
             <p>Make a password hash:</p>
             <pre>
-              node -e &quot;console.log(require(&apos;bcryptjs&apos;).hashSync(&apos;your password&apos;, 12))&quot;
+              node -e &quot;console.log(require(&apos;@node-rs/bcrypt&apos;).hashSync(&apos;your password&apos;,
+              12))&quot;
             </pre>
             <p>
               then set, in the environment or <code>.env.local</code> (escape each <code>$</code> there):

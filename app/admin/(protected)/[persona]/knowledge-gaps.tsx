@@ -1,20 +1,36 @@
 "use client";
 import { useState } from "react";
-import type { KnowledgeGap } from "@/lib/answer/knowledge-gaps";
+import type { GapPage, KnowledgeGap } from "@/lib/answer/knowledge-gaps";
 import { kbFetch } from "./api";
+import { GAPS_PAGE } from "./gaps-page";
 import { LocalTime } from "./local-time";
 
-const SHOWN = 50;
-
-export function KnowledgeGaps({ personaId, initialGaps }: { personaId: string; initialGaps: KnowledgeGap[] }) {
+/** The knowledge-gap list, a page at a time (newest first, "Show older" for the next page). */
+export function KnowledgeGaps({
+  personaId,
+  initialGaps,
+  initialTotal,
+  initialCursor,
+}: {
+  personaId: string;
+  initialGaps: KnowledgeGap[];
+  initialTotal: number;
+  initialCursor: string | null;
+}) {
   const [gaps, setGaps] = useState(initialGaps);
+  const [total, setTotal] = useState(initialTotal);
+  const [cursor, setCursor] = useState<string | null>(initialCursor);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
-  async function refresh() {
+  async function load(before: string | null) {
     setPending(true);
     try {
-      setGaps((await kbFetch<{ gaps: KnowledgeGap[] }>(`/api/kb/${personaId}/gaps`)).gaps);
+      const query = new URLSearchParams({ limit: String(GAPS_PAGE), ...(before && { before }) });
+      const page = await kbFetch<GapPage>(`/api/kb/${personaId}/gaps?${query}`);
+      setGaps((shown) => (before ? [...shown, ...page.gaps] : page.gaps));
+      setTotal(page.total);
+      setCursor(page.nextCursor);
       setError(null);
     } catch (err) {
       setError((err as Error).message);
@@ -30,7 +46,7 @@ export function KnowledgeGaps({ personaId, initialGaps }: { personaId: string; i
           <h2 id="gaps-title">Knowledge gaps</h2>
           <span className="muted">Questions the consultant declined to answer: candidates for new documents.</span>
         </div>
-        <button type="button" className="btn btn-sm" onClick={refresh} disabled={pending}>
+        <button type="button" className="btn btn-sm" onClick={() => load(null)} disabled={pending}>
           {pending ? "Refreshing…" : "Refresh"}
         </button>
       </div>
@@ -44,7 +60,10 @@ export function KnowledgeGaps({ personaId, initialGaps }: { personaId: string; i
           <thead>
             <tr>
               <th scope="col">Question</th>
-              <th scope="col">Asked</th>
+              <th scope="col">Last asked</th>
+              <th scope="col" className="num">
+                Times
+              </th>
               <th scope="col" className="num">
                 Confidence
               </th>
@@ -53,12 +72,12 @@ export function KnowledgeGaps({ personaId, initialGaps }: { personaId: string; i
           <tbody>
             {gaps.length === 0 && (
               <tr>
-                <td colSpan={3} className="empty">
+                <td colSpan={4} className="empty">
                   No unanswered questions yet.
                 </td>
               </tr>
             )}
-            {gaps.slice(0, SHOWN).map((g) => (
+            {gaps.map((g) => (
               <tr key={`${g.at}-${g.question}`} data-testid="gap-row">
                 <td>
                   {g.question} <span className="badge">{g.lang.toUpperCase()}</span>
@@ -66,15 +85,27 @@ export function KnowledgeGaps({ personaId, initialGaps }: { personaId: string; i
                 <td>
                   <LocalTime iso={g.at} />
                 </td>
+                <td className="num">{g.count ?? 1}</td>
                 <td className="num">{g.confidence.toFixed(2)}</td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      {gaps.length > SHOWN && (
+      {total > 0 && (
         <p className="muted">
-          Showing the newest {SHOWN} of {gaps.length}.
+          Showing the newest {gaps.length} of {total}.{" "}
+          {cursor && (
+            <button
+              type="button"
+              className="btn btn-sm"
+              onClick={() => load(cursor)}
+              disabled={pending}
+              data-testid="gaps-older"
+            >
+              Show older
+            </button>
+          )}
         </p>
       )}
     </section>

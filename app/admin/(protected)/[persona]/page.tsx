@@ -2,12 +2,13 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { openKnowledgeBase } from "@/app/api/kb/_shared/kb";
-import { listKnowledgeGaps } from "@/lib/answer/knowledge-gaps";
+import { pageKnowledgeGaps } from "@/lib/answer/knowledge-gaps";
 import { requireAdminPage } from "@/lib/auth";
 import { env } from "@/lib/config/env";
 import { AppError } from "@/lib/errors";
 import { loadPersona } from "@/lib/persona/persona";
 import { AvatarPreview } from "./avatar-preview";
+import { GAPS_PAGE } from "./gaps-page";
 import { KnowledgeBaseManager } from "./knowledge-base";
 import { KnowledgeGaps } from "./knowledge-gaps";
 import { SearchPlayground } from "./search-playground";
@@ -29,8 +30,7 @@ export default async function PersonaAdminPage({ params }: Props) {
     throw err;
   });
   const kb = await openKnowledgeBase(id);
-  const [documents, gaps] = await Promise.all([kb.list(), listKnowledgeGaps(id)]);
-  gaps.sort((a, b) => b.at.localeCompare(a.at));
+  const [documents, gaps] = await Promise.all([kb.list(), pageKnowledgeGaps(id, { limit: GAPS_PAGE })]);
 
   return (
     <main>
@@ -48,7 +48,12 @@ export default async function PersonaAdminPage({ params }: Props) {
       </div>
       <div className="grid-2">
         <SearchPlayground personaId={id} />
-        <KnowledgeGaps personaId={id} initialGaps={gaps} />
+        <KnowledgeGaps
+          personaId={id}
+          initialGaps={gaps.gaps}
+          initialTotal={gaps.total}
+          initialCursor={gaps.nextCursor}
+        />
       </div>
     </main>
   );

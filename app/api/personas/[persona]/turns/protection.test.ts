@@ -1,4 +1,8 @@
+import { once } from "node:events";
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { stampClientAddress, TrustedProxies } from "@/lib/protection/client-address";
 import type { TurnRequest } from "@/lib/turn/orchestrator";
 
 // The orchestrator is replaced by a turn that speaks until told to stop: these tests are about what happens before
@@ -11,6 +15,10 @@ const turns = vi.hoisted(() => {
   return { finished, finish: () => finish() };
 });
 vi.mock("@/lib/turn/runtime", () => ({
+  // Every session id is taken as one the server issued: these tests are about limits, not about session ids.
+  sessionIds: () => ({
+    continueOrIssue: (sessionId?: string) => ({ sessionId: sessionId ?? "generated", issued: false }),
+  }),
   turnOrchestrator: () => ({
     async *run(request: TurnRequest) {
       yield { type: "turn", turnId: "t", sessionId: request.sessionId ?? "generated" };
@@ -28,7 +36,8 @@ describe("POST /api/personas/{persona}/turns: protection", () => {
       new Request(`http://localhost/api/personas/${persona}/turns`, {
         method: "POST",
         ...init,
-        headers: { "x-real-ip": ip, ...init.headers },
+        // What workers/web.ts stamps on each request after working the address out from the socket.
+        headers: { "x-avatar-client-ip": ip, ...init.headers },
       }),
       { params: Promise.resolve({ persona }) },
     );
@@ -53,8 +62,10 @@ describe("POST /api/personas/{persona}/turns: protection", () => {
     expect((await call("nobody", "198.51.100.1")).status).toBe(404);
     const third = await call("nobody", "198.51.100.1");
     expect(third.status).toBe(429);
-    expect(third.headers.get("retry-after")).toBe("30");
-    expect(await third.json()).toMatchObject({ error: { code: "rate_limited", retryAfterS: 30 } });
+    const retryAfter = Number(third.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await third.json()).toMatchObject({ error: { code: "rate_limited", retryAfterS: retryAfter } });
     // Operators see the refusal in the metrics.
     const { metricsText } = await import("@/lib/metrics");
     expect(await metricsText()).toMatch(/avatar_rejected_requests_total\{reason="rate_limited",route="turns"\} 1\b/);
@@ -100,5 +111,66 @@ describe("POST /api/personas/{persona}/turns: protection", () => {
     turns.finish();
     expect(await other.text()).toContain('"sessionId":"cap-2"');
     expect(admission.activeTurns).toBe(0);
+  });
+
+  /**
+   * The route behind the production server's address stamping (workers/web.ts), reached over a real socket from
+   * 127.0.0.1 with whatever forwarding headers the test sends; answers the status of each turn.
+   */
+  async function behindServer(trustedProxies: string) {
+    const trusted = TrustedProxies.parse(trustedProxies);
+    const server = createServer(async (req, res) => {
+      stampClientAddress(req, trusted);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
+      const response = await POST(
+        new Request("http://localhost/api/personas/nobody/turns", { method: "POST", headers }),
+        {
+          params: Promise.resolve({ persona: "nobody" }),
+        },
+      );
+      res.writeHead(response.status).end();
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const send = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        httpRequest({ port, host: "127.0.0.1", method: "POST", headers }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on("error", reject)
+          .end();
+      });
+    return { send, close: () => server.close() };
+  }
+
+  it("a client that makes up X-Real-IP / X-Forwarded-For per request still meets its limit", async () => {
+    const s = await behindServer("");
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) {
+        statuses.push(await s.send({ "x-real-ip": `203.0.113.${i}`, "x-forwarded-for": `192.0.2.${i}` }));
+      }
+      // All four come from 127.0.0.1, whose budget is two a minute (unknown persona: 404 after admission).
+      expect(statuses).toEqual([404, 404, 429, 429]);
+    } finally {
+      s.close();
+    }
+  });
+
+  it("behind a trusted proxy, the proxy's X-Real-IP is the client: each address has its own budget", async () => {
+    const s = await behindServer("127.0.0.0/8");
+    try {
+      const distinct = [];
+      for (let i = 0; i < 4; i++) distinct.push(await s.send({ "x-real-ip": `198.51.100.${100 + i}` }));
+      expect(distinct).toEqual([404, 404, 404, 404]);
+      const same = [];
+      for (let i = 0; i < 3; i++) same.push(await s.send({ "x-real-ip": "198.51.100.200" }));
+      expect(same).toEqual([404, 404, 429]);
+    } finally {
+      s.close();
+    }
   });
 });

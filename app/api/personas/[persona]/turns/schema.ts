@@ -29,14 +29,23 @@ export interface ParsedTurn {
 
 const SpeechParam = z.string().uuid().optional();
 
+function contentType(req: Request): string {
+  return req.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
+}
+
+/** Whether the turn is a spoken question (a WAV body), known from its headers before the body is read. */
+export function isRecording(req: Request): boolean {
+  return ["audio/wav", "audio/wave", "audio/x-wav"].includes(contentType(req));
+}
+
 /**
  * A JSON body `{ sessionId?, text }`, or a WAV body with `?sessionId=` (and `?speechId=` when it was streamed while
  * recorded); anything else is refused clearly. A recording longer than `maxQuestionS` is refused from its header,
  * before any recognition is spent on it.
  */
 export async function parseTurnRequest(req: Request, limits: { maxQuestionS: number }): Promise<ParsedTurn> {
-  const type = req.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
-  if (type === "audio/wav" || type === "audio/wave" || type === "audio/x-wav") {
+  const type = contentType(req);
+  if (isRecording(req)) {
     const session = SessionParam.safeParse(new URL(req.url).searchParams.get("sessionId") ?? undefined);
     if (!session.success) throw new AppError("bad_request", "sessionId must be 1-64 letters, digits, _ or -");
     const speech = SpeechParam.safeParse(new URL(req.url).searchParams.get("speechId") ?? undefined);

@@ -6,7 +6,10 @@ export const dynamic = "force-dynamic";
 
 type Ctx = { params: Promise<{ persona: string; speechId: string }> };
 
-/** The next chunk of a recording in progress (`?seq=` counts from 0; a gap sends the turn to the WAV path). */
+/**
+ * The next chunk of a recording in progress (`?seq=` counts from 0; a gap sends the turn to the WAV path). Audio
+ * past MAX_QUESTION_SECONDS closes the recording: 413 with a message to ask a shorter question.
+ */
 export async function PUT(req: Request, ctx: Ctx) {
   try {
     const speechId = parseQuery(SpeechIdSchema, (await ctx.params).speechId, "speechId");
