@@ -149,8 +149,11 @@ export class AnswerService {
     // 3. Retrieval, and abstention when the documents do not cover the question.
     const found = await this.kb.search(question, { expanded: query });
     timings.retrieveMs = since() - timings.safetyMs;
-    const passages = found.results.map(toPassage);
-    yield { type: "sources", sources: passages.map((p) => ({ ...citationOf(p), snippet: p.text.slice(0, 240) })) };
+    const passages = await this.sections(found.results);
+    yield {
+      type: "sources",
+      sources: passages.map((p) => ({ ...citationOf(p), snippet: (p.snippet ?? p.text).slice(0, 240) })),
+    };
     if (found.confidence < persona.retrieval.minConfidence || !passages.length) {
       await recordKnowledgeGap(persona.id, {
         at: new Date().toISOString(),
@@ -257,6 +260,23 @@ export class AnswerService {
     }
   }
 
+  /**
+   * The passages an engine answers from: each hit's whole section (so lists and sentences arrive whole), one passage
+   * per section however many of its chunks were found, numbered in rank order.
+   */
+  private async sections(results: SearchResult[]): Promise<Passage[]> {
+    const out: Passage[] = [];
+    const seen = new Set<string>();
+    for (const r of results) {
+      const text = (await this.kb.store.sectionAround(r.docId, r.start)) ?? r.text;
+      const key = `${r.docId}\u0000${text}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ ...toPassage(r, out.length), text, snippet: r.text });
+    }
+    return out;
+  }
+
   /** The disclaimer text the first time in a session (or every time without a session), else "". */
   private takeDisclaimer(session: { disclaimerGiven: boolean } | null, lang: Lang): string {
     const text = disclaimerFor(this.kb.persona, lang);
@@ -274,6 +294,7 @@ export class AnswerService {
   }
 }
 
+/** A passage per retrieved chunk, numbered in rank order. */
 function toPassage(r: SearchResult, i: number): Passage {
   return {
     n: i + 1,

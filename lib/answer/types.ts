@@ -8,7 +8,10 @@ export interface Passage {
   source: string;
   page: number | null;
   heading: string;
+  /** The whole section the hit belongs to (what engines answer from). */
   text: string;
+  /** The retrieved chunk itself, shown as the source's excerpt. */
+  snippet?: string;
   score: number;
 }
 

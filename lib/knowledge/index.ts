@@ -6,6 +6,7 @@ import { env, projectPath } from "@/lib/config/env";
 import { AppError, toAppError } from "@/lib/errors";
 import { loadPersona, type Persona, personaDir } from "@/lib/persona/persona";
 import { type Embedder, HashedNgramEmbedder } from "./embedder";
+import { removePageFurniture } from "./furniture";
 import { instructionWarnings } from "./instructions";
 import { parseDocument, SUPPORTED_EXTENSIONS } from "./loaders";
 import { hasOnnxEmbeddingModel, OnnxSentenceEmbedder } from "./onnx-embedder";
@@ -143,7 +144,10 @@ export class KnowledgeBase {
       // so the document carries the name it was last uploaded under.
       if (previous === hash && stored?.source === source) return done({ status: "unchanged" });
       const parsed = await parseDocument(fileName, bytes, this.maxBytes);
-      const drafts = await splitSections(parsed.sections, this.persona.retrieval);
+      const sections = removePageFurniture(parsed.sections, parsed.format);
+      if (!sections.length)
+        throw new AppError("unprocessable", "the file has only page furniture (headers, page numbers, addresses)");
+      const drafts = await splitSections(sections, this.persona.retrieval);
       const warnings = instructionWarnings(parsed.sections.map((x) => `${x.heading}\n${x.text}`).join("\n"));
       const vectors = await this.store.embedder.embed(
         drafts.map((d) => `${parsed.title}\n${d.heading}\n${d.text}`),

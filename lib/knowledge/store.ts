@@ -246,6 +246,42 @@ export class KnowledgeStore {
     }
   }
 
+  /**
+   * The whole section a chunk belongs to (its neighbours under the same heading, overlaps removed), so an answer
+   * is composed from whole sentences and whole lists rather than from a chunk cut mid-list. A very long section is
+   * narrowed to the chunks around the hit.
+   */
+  async sectionAround(docId: string, start: number, maxChars = 3000): Promise<string | null> {
+    const table = await this.table();
+    if (!table) return null;
+    const rows = (await table
+      .query()
+      .where(`doc_id = ${sqlString(docId)}`)
+      .select(["ord", "heading", "page", "start", "end", "text"])
+      .toArray()) as Pick<ChunkRow, "ord" | "heading" | "page" | "start" | "end" | "text">[];
+    rows.sort((a, b) => a.ord - b.ord);
+    const at = rows.findIndex((r) => r.start === start);
+    if (at < 0) return null;
+    const same = (r: (typeof rows)[number]) => r.heading === rows[at]!.heading;
+    let from = at;
+    let to = at;
+    while (from > 0 && same(rows[from - 1]!)) from--;
+    while (to < rows.length - 1 && same(rows[to + 1]!)) to++;
+    const span = rows.slice(from, to + 1);
+    let text = "";
+    let end = -1;
+    for (const r of span) {
+      // Chunks overlap: keep only the part of each that the previous one did not already hold.
+      text += end < 0 ? r.text : r.start >= end ? `\n${r.text}` : r.text.slice(Math.max(0, end - r.start));
+      end = Math.max(end, r.end);
+    }
+    if (text.length <= maxChars) return text;
+    const hit = rows[at]!;
+    return [rows[at - 1], hit, rows[at + 1]]
+      .filter((r): r is (typeof rows)[number] => !!r && same(r))
+      .reduce((acc, r, i, all) => (i === 0 ? r.text : acc + r.text.slice(Math.max(0, all[i - 1]!.end - r.start))), "");
+  }
+
   /** Title, source and current content hash of each listed document that exists (one row per document read). */
   async documentsById(docIds: string[]): Promise<Map<string, { title: string; source: string; hash: string }>> {
     const table = await this.table();

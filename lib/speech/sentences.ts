@@ -20,7 +20,7 @@ function segmenter(lang: Lang): Intl.Segmenter {
 
 /** Words before a full stop that does not end the sentence, even when a capital follows. */
 const ABBREVIATION =
-  /(?:^|[\s(])(?:e\.g|i\.e|etc|approx|vs|Dr|Mr|Mrs|Ms|St|No|Fig|min|mins|hr|hrs|Prof|Inc|Ltd|Co|a\.m|p\.m|[A-Z])\.\s*$/;
+  /(?:(?:^|[\s(])(?:e\.g|i\.e|etc|approx|vs|Dr|Mr|Mrs|Ms|St|No|Fig|min|mins|hr|hrs|Prof|Inc|Ltd|Co|a\.m|p\.m|[A-Z])|(?:[A-Z]\.){1,}[A-Z])\.\)?\s*$/;
 const CITATION = /\s*\[\d+(?:[,，、]\s*\d+)*\]/g;
 
 /**
