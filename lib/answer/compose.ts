@@ -159,7 +159,7 @@ export function composeAnswer(query: ExpandedQuery, passages: Passage[], lang: L
   passages.forEach((p, rank) => {
     for (const u of unitsOf(p, lang)) {
       // What the unit itself says decides; its heading and title only add context.
-      let score = 0.5 * coverage(query, u.own) + 0.5 * coverage(query, u.terms) + 0.1 / (rank + 1);
+      let score = 0.35 * coverage(query, u.own) + 0.65 * coverage(query, u.terms) + 0.4 / (rank + 1);
       // A list mentions many words, so it matches many questions a little: it leads only when a list is asked for.
       if (u.kind === "list") score += kind === "signs" || kind === "steps" ? 0.3 : -0.15;
       else if (kind === "figure" && /\d|[一二三四五六七八九十两]/.test(u.text)) score += 0.3;
@@ -199,13 +199,13 @@ export function composeAnswer(query: ExpandedQuery, passages: Passage[], lang: L
   const sameSection = picked.sort((a, b) => a.order - b.order);
   const answered = coverage(query, new Set(sameSection.flatMap((u) => [...u.own])));
   if (answered < 0.9) {
-    // Up to two more units from other sections, never from a third document.
+    // Up to three more units from other sections, never from a third document.
     const docOf = (u: Unit) => passages.find((p) => p.n === u.n)?.docId;
     const docs = new Set([docOf(best)]);
-    const others = units.filter((u) => u.n !== best.n && u.score >= best.score * 0.8).sort((a, b) => b.score - a.score);
+    const others = units.filter((u) => u.n !== best.n && u.score >= best.score * 0.75).sort((a, b) => b.score - a.score);
     let added = 0;
     for (const u of others) {
-      if (added === 2) break;
+      if (added === 3) break;
       if (!docs.has(docOf(u)) && docs.size >= 2) continue;
       if (take(u)) {
         docs.add(docOf(u));
