@@ -5,6 +5,7 @@ import { detectLang } from "@/lib/knowledge/text";
 import type { Lang } from "@/lib/persona/persona";
 import { disclaimerFor, type SafetyLevel, type SafetyResult } from "@/lib/safety";
 import { AnswerCache } from "./answer-cache";
+import { checkAnswerability } from "./answerability";
 import type { FaqMatcher } from "./faq";
 import { recordKnowledgeGap } from "./knowledge-gaps";
 import type { SessionMemory } from "./session-memory";
@@ -154,7 +155,11 @@ export class AnswerService {
       type: "sources",
       sources: passages.map((p) => ({ ...citationOf(p), snippet: (p.snippet ?? p.text).slice(0, 240) })),
     };
-    if (found.confidence < persona.retrieval.minConfidence || !passages.length) {
+    const answerable =
+      found.confidence >= persona.retrieval.minConfidence && passages.length > 0
+        ? checkAnswerability(query, passages, await this.kb.store.vocabulary()).ok
+        : false;
+    if (!answerable) {
       await recordKnowledgeGap(persona.id, {
         at: new Date().toISOString(),
         question,
