@@ -202,7 +202,9 @@ export function composeAnswer(query: ExpandedQuery, passages: Passage[], lang: L
     // Up to three more units from other sections, never from a third document.
     const docOf = (u: Unit) => passages.find((p) => p.n === u.n)?.docId;
     const docs = new Set([docOf(best)]);
-    const others = units.filter((u) => u.n !== best.n && u.score >= best.score * 0.75).sort((a, b) => b.score - a.score);
+    const others = units
+      .filter((u) => u.n !== best.n && u.score >= best.score * 0.75)
+      .sort((a, b) => b.score - a.score);
     let added = 0;
     for (const u of others) {
       if (added === 3) break;
