@@ -37,7 +37,7 @@ export interface AnswerResult {
 }
 
 export type AnswerStreamEvent =
-  | { type: "safety"; level: SafetyLevel; message: string; category?: string }
+  | { type: "safety"; level: SafetyLevel; message: string; category?: string; informational?: boolean }
   | { type: "sources"; sources: (Citation & { snippet: string })[] }
   | { type: "text"; delta: string }
   | { type: "done"; result: AnswerResult };
@@ -89,7 +89,11 @@ export class AnswerService {
     const lang: Lang = options.lang ?? (persona.languages.includes(detectLang(question)) ? detectLang(question) : "en");
     const session = options.sessionId ? await this.sessions.load(options.sessionId) : null;
     const timings = { safetyMs: 0, retrieveMs: 0, firstTextMs: 0, totalMs: 0 };
-    const finish = async (r: Omit<AnswerResult, "timings" | "lang">): Promise<AnswerStreamEvent> => {
+    // A question about an emergency ("how can I tell if my dad is having a heart attack?") is answered, with the
+    // emergency line said first; it is part of the answer.
+    let lead = "";
+    const finish = async (result: Omit<AnswerResult, "timings" | "lang">): Promise<AnswerStreamEvent> => {
+      const r = { ...result, answer: lead + result.answer };
       timings.totalMs = since();
       if (session && options.sessionId) {
         session.turns.push({ role: "user", text: question }, { role: "assistant", text: r.answer });
@@ -123,6 +127,11 @@ export class AnswerService {
       timings.firstTextMs ||= since();
       return { type: "text", delta: text };
     };
+    if (verdict.informational && verdict.about && verdict.message) {
+      yield { type: "safety", level: verdict.about, message: verdict.message, informational: true };
+      lead = `${verdict.message}${lang === "zh" ? "" : " "}`;
+      yield emit(lead);
+    }
 
     // 2. Curated answers and recent answers need no retrieval.
     const query = await this.kb.retriever.expand(question);

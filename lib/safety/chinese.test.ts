@@ -29,3 +29,22 @@ describe("ChineseDoc.find", () => {
     expect(find("我没有胸痛，但是气短", "气短")).toEqual(["气短"]);
   });
 });
+
+describe("Chinese numbers, guards and pattern normalisation", () => {
+  it("reads tablet counts, 'thirty-odd' and 'ten-odd'", () => {
+    expect(normalizeChinese("吃了三十多片降压药")).toBe("吃了30片降压药");
+    expect(normalizeChinese("抽了十几分钟")).toBe("抽了11分钟");
+    expect(find("她吞了二十粒扑热息痛", "#9..粒")).toEqual(["20粒"]);
+  });
+
+  it("normalises a pattern's own text the way transcripts are", () => {
+    expect(find("她第一次癫痫发作", "第一次")).toEqual(["第1次"]);
+  });
+
+  it("skips a match right after a leading `!a|b!` or right before a trailing `!a|b`", () => {
+    expect(find("发烧两个月了", "!宝宝|孩子!#1..12个月")).toEqual(["2个月"]);
+    expect(find("宝宝两个月，发烧", "!宝宝|孩子!#1..12个月")).toEqual([]);
+    expect(find("两个月大的宝宝", "#1..12个月!大|的")).toEqual([]);
+    expect(() => compileChinesePattern("胸!痛!口")).toThrow(/"!" only/);
+  });
+});

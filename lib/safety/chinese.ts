@@ -22,7 +22,7 @@ const NEGATED_BEFORE =
 const NEGATED_LIST = /(?:没有|没|无|不|未)[^，。！？；：,.!?;:]{0,8}(?:或者|或|和|、|及|也)$/;
 
 const DIGITS: Record<string, number> = { 零: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
-const UNIT = "(?:个)?(?:天|周|星期|礼拜|月|岁|度|分钟|小时|年|次|日)";
+const UNIT = "(?:个)?(?:天|周|星期|礼拜|月|岁|度|分钟|小时|年|次|日|片|粒|颗|盒|瓶|板|袋|包|支)";
 
 function chineseNumber(numeral: string): number {
   let total = 0;
@@ -44,6 +44,11 @@ export function normalizeChinese(text: string): string {
     text
       .toLowerCase()
       .replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
+      // "十几分钟" is more than ten minutes, "几十片" some tens of tablets: read each as its least value.
+      .replace(/([二两三四五六七八九]?十)几/g, "$1一")
+      .replace(/几十/g, "二十")
+      // "三十多片" (thirty-odd tablets), "30多片": read as the number before 多.
+      .replace(new RegExp(`([零一二两三四五六七八九十百\\d]+)多(?=${UNIT})`, "g"), "$1")
       // Only numerals followed by a unit: 一直 / 一下 / 一侧 are words, not numbers.
       .replace(new RegExp(`[零一二两三四五六七八九十百]+(?=${UNIT})`, "g"), (m) => String(chineseNumber(m)))
       .replace(/(\d+)(?:度|点)([零一二三四五六七八九])(?!\d)/g, (_, a: string, b: string) => `${a}.${DIGITS[b]}度`)
@@ -58,9 +63,31 @@ export interface ChinesePattern {
   ranges: Array<[number, number]>;
 }
 
-/** Pattern syntax: literal characters; `*` a short gap; `#lo..hi` a number in range (either end optional). */
-export function compileChinesePattern(source: string): ChinesePattern {
-  let re = "";
+/**
+ * Pattern syntax: literal characters; `*` a short gap; `#lo..hi` a number in range (either end optional); a leading
+ * `!a|b!` not right after "a" or "b"; a trailing `!a|b` not right before them ("#1..200个月!大|的": how long, not an
+ * age). Literal text is normalised as transcripts are, so "第一次" matches the "第1次" a transcript becomes.
+ */
+export function compileChinesePattern(raw: string): ChinesePattern {
+  let source = raw;
+  let before = "";
+  let after = "";
+  const lead = /^!([^!*#]+)!/.exec(source);
+  if (lead) {
+    before = `(?<!${alternatives(lead[1]!)})`;
+    source = source.slice(lead[0].length);
+  }
+  const trail = /!([^!*#]+)$/.exec(source);
+  if (trail) {
+    after = `(?!${alternatives(trail[1]!)})`;
+    source = source.slice(0, trail.index);
+  }
+  if (!source || source.includes("!")) throw new Error(`pattern "${raw}": "!" only as "!a|b!" first or "!a|b" last`);
+  source = source
+    .split(/(#[\d.]*\.\.[\d.]*|\*)/)
+    .map((part, k) => (k % 2 ? part : normalizeChinese(part)))
+    .join("");
+  let re = before;
   const ranges: Array<[number, number]> = [];
   for (let i = 0; i < source.length; ) {
     NUMBER_RANGE.lastIndex = i;
@@ -75,9 +102,15 @@ export function compileChinesePattern(source: string): ChinesePattern {
       i++;
     }
   }
-  if (source.startsWith("*") || source.endsWith("*"))
-    throw new Error(`pattern "${source}" may not start or end with *`);
-  return { source, re: new RegExp(re, "g"), ranges };
+  if (source.startsWith("*") || source.endsWith("*")) throw new Error(`pattern "${raw}" may not start or end with *`);
+  return { source: raw, re: new RegExp(re + after, "g"), ranges };
+}
+
+function alternatives(list: string): string {
+  return list
+    .split("|")
+    .map((a) => normalizeChinese(a).replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join("|");
 }
 
 export class ChineseDoc {
@@ -108,6 +141,21 @@ export class ChineseDoc {
 
   describe(span: Span): string {
     return this.text.slice(span.start, span.end);
+  }
+
+  private clauses: Uint16Array | null = null;
+
+  clauseOf(index: number): number {
+    if (!this.clauses) {
+      this.clauses = new Uint16Array(this.text.length + 1);
+      let clause = 0;
+      for (let i = 0; i < this.text.length; i++) {
+        this.clauses[i] = clause;
+        if (CLAUSE_BREAK.test(this.text[i]!)) clause++;
+      }
+      this.clauses[this.text.length] = clause;
+    }
+    return this.clauses[Math.min(Math.max(index, 0), this.text.length)]!;
   }
 
   private negated(start: number): boolean {

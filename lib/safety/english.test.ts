@@ -58,3 +58,28 @@ describe("EnglishDoc.find", () => {
     expect(find("she's not breathing", "not breathing")).toEqual(["not breathing"]);
   });
 });
+
+describe("phrase guards and glued words", () => {
+  it("skips a phrase right after a `!` word, or right before a trailing one", () => {
+    expect(find("thoughts of ending my life", "!of|about ending my life")).toEqual([]);
+    expect(find("I am ending my life", "!of|about ending my life")).toEqual(["ending my life"]);
+    expect(find("fever for 3 months", "#1..12 months !old")).toEqual(["3 months"]);
+    expect(find("my 3 months old", "#1..12 months !old")).toEqual([]);
+  });
+
+  it("refuses `|` lists that were meant to span several words", () => {
+    expect(() => compileEnglishPhrase("what happens|happen|would happen if")).toThrow(
+      /"happen" in two neighbouring slots/,
+    );
+  });
+
+  it("glues split words back only when they are close to a long enough word", () => {
+    expect(find("an a flaxis", "anaphylaxis")).toEqual(["an a flaxis"]);
+    expect(find("and is a", "angina")).toEqual([]);
+  });
+
+  it("lets a negation reach through 'it' after a verb of opinion", () => {
+    expect(find("I don't think it's a heart attack", "heart attack")).toEqual([]);
+    expect(find("I don't know, it's a heart attack", "heart attack")).toEqual(["heart attack"]);
+  });
+});

@@ -80,6 +80,9 @@ const SCOPE_STOPS = new Set(
   ),
 );
 
+/** Verbs after which "it" does not end a negation's reach: "don't think it's", "don't reckon it's". */
+const OPINION_VERBS = new Set(["think", "believe", "reckon", "suppose", "guess", "expect"]);
+
 /** How many words after a negation cue it reaches; each "or"/"nor" in a list reaches further. */
 const NEGATION_REACH = 5;
 const LIST_REACH = 3;
@@ -125,6 +128,10 @@ type PhraseToken = { kind: "word"; alts: Alt[] } | { kind: "num"; lo: number; hi
 export interface EnglishPhrase {
   source: string;
   tokens: PhraseToken[];
+  /** `!of|about ending my life`: words the phrase may not follow ("thoughts of ending my life" is not a plan). */
+  notAfter: Set<string> | null;
+  /** `#1..200 month|months !old`: words that may not follow it ("9 months old" is an age, not how long). */
+  notBefore: Set<string> | null;
 }
 
 /** The vocabulary of every compiled phrase, shared by all rule sets in the process. */
@@ -151,37 +158,62 @@ const NUMBER_RANGE = /^#(\d+(?:\.\d+)?)?\.\.(\d+(?:\.\d+)?)?$/;
 
 /**
  * Phrase syntax: words separated by spaces; `a|b` alternatives; `*` up to two words of anything;
- * `#lo..hi` a number in range (either end optional); `=word` exact spelling only.
+ * `#lo..hi` a number in range (either end optional); `=word` exact spelling only; a first piece `!a|b`: the phrase
+ * does not count right after "a" or "b"; a last piece `!a|b`: nor right before them.
  */
 export function compileEnglishPhrase(source: string): EnglishPhrase {
   const known = PHRASES.get(source);
   if (known) return known;
-  const tokens: PhraseToken[] = source
-    .toLowerCase()
-    .trim()
-    .split(/\s+/)
-    .map((piece): PhraseToken => {
-      if (piece === "*") return { kind: "gap" };
-      const range = NUMBER_RANGE.exec(piece);
-      if (range) {
-        return { kind: "num", lo: Number(range[1] ?? -Infinity), hi: Number(range[2] ?? Infinity) };
-      }
-      const alts = piece.split("|").map((a) => {
-        const exactOnly = a.startsWith("=");
-        const raw = normalizeWord(exactOnly ? a.slice(1) : a);
-        if (!/^[a-z0-9']+$/.test(raw)) throw new Error(`bad word "${a}" in phrase "${source}"`);
-        return internAlt(raw, exactOnly);
-      });
-      return { kind: "word", alts };
+  const pieces = source.toLowerCase().trim().split(/\s+/);
+  let notAfter: Set<string> | null = null;
+  if (pieces[0]?.startsWith("!")) {
+    const words = pieces.shift()!.slice(1).split("|").map(normalizeWord);
+    if (!words.every((w) => /^[a-z0-9']+$/.test(w))) throw new Error(`bad "!" words in phrase "${source}"`);
+    if (!pieces.length) throw new Error(`phrase "${source}" has nothing after its "!" words`);
+    notAfter = new Set(words);
+  }
+  let notBefore: Set<string> | null = null;
+  if (pieces.length > 1 && pieces.at(-1)?.startsWith("!")) {
+    const words = pieces.pop()!.slice(1).split("|").map(normalizeWord);
+    if (!words.every((w) => /^[a-z0-9']+$/.test(w))) throw new Error(`bad "!" words in phrase "${source}"`);
+    notBefore = new Set(words);
+  }
+  if (pieces.some((p) => p.startsWith("!"))) throw new Error(`"!" may only start or end phrase "${source}"`);
+  const tokens: PhraseToken[] = pieces.map((piece): PhraseToken => {
+    if (piece === "*") return { kind: "gap" };
+    const range = NUMBER_RANGE.exec(piece);
+    if (range) {
+      return { kind: "num", lo: Number(range[1] ?? -Infinity), hi: Number(range[2] ?? Infinity) };
+    }
+    const alts = piece.split("|").map((a) => {
+      const exactOnly = a.startsWith("=");
+      const raw = normalizeWord(exactOnly ? a.slice(1) : a);
+      if (!/^[a-z0-9']+$/.test(raw)) throw new Error(`bad word "${a}" in phrase "${source}"`);
+      return internAlt(raw, exactOnly);
     });
+    return { kind: "word", alts };
+  });
+  // `|` binds single words: "a lot of|lots of blood" is a lot / of|lots / of / blood, never "lots of blood". The same
+  // word in neighbouring slots is the sign of that slip.
+  tokens.forEach((t, k) => {
+    const next = tokens[k + 1];
+    if (t.kind !== "word" || next?.kind !== "word" || (t.alts.length < 2 && next.alts.length < 2)) return;
+    const repeated = t.alts.find((a) => next.alts.includes(a));
+    if (repeated) {
+      throw new Error(
+        `phrase "${source}" has "${repeated.raw}" in two neighbouring slots: "|" separates single words, so write each multi-word alternative as its own phrase`,
+      );
+    }
+  });
   const first = tokens[0];
   if (first?.kind === "gap" || tokens.at(-1)?.kind === "gap") {
     throw new Error(`phrase "${source}" may not start or end with *`);
   }
-  const phrase = { source, tokens };
+  const phrase = { source, tokens, notAfter, notBefore };
   if (first?.kind === "num") NUMBER_FIRST.push(phrase);
   else if (first?.kind === "word") for (const alt of new Set(first.alts)) alt.firstOf.push(phrase);
   PHRASES.set(source, phrase);
+  vocabularyVersion++; // transcripts read earlier must look for this phrase's starts too
   return phrase;
 }
 
@@ -243,6 +275,35 @@ function joinsAt(tokens: Token[], i: number): Join[] {
   return out;
 }
 
+const BAG = new Int16Array(128);
+
+/**
+ * The letters one word has and the other lacks, counted with repeats, on the larger side: never more than their edit
+ * distance (a transposition moves no letter), and far cheaper, so it rules most pairs out before `editDistance` runs.
+ */
+function bagDistance(a: string, b: string): number {
+  for (let i = 0; i < a.length; i++) BAG[a.charCodeAt(i) & 127]!++;
+  for (let i = 0; i < b.length; i++) BAG[b.charCodeAt(i) & 127]!--;
+  let extra = 0;
+  let missing = 0;
+  for (let i = 0; i < a.length; i++) {
+    const c = a.charCodeAt(i) & 127;
+    if (BAG[c]! > 0) extra += BAG[c]!;
+    BAG[c] = 0;
+  }
+  for (let i = 0; i < b.length; i++) {
+    const c = b.charCodeAt(i) & 127;
+    if (BAG[c]! < 0) missing -= BAG[c]!;
+    BAG[c] = 0;
+  }
+  return Math.max(extra, missing);
+}
+
+/** `editDistance(a, b, max) <= max`, with the cheap lower bound tried first. */
+function withinEdits(a: string, b: string, max: number): boolean {
+  return bagDistance(a, b) <= max && editDistance(a, b, max) <= max;
+}
+
 function compare(alt: Alt, t: Token): Strength | null {
   if (t.text === alt.raw || (!alt.exactOnly && t.stem === alt.stem)) return "sure";
   // Sound-alikes share their first sound; checking that first keeps the edit distance off most pairs.
@@ -253,7 +314,8 @@ function compare(alt: Alt, t: Token): Strength | null {
   const sameKey = t.key === alt.key;
   // Without the same sound only a typo-sized slip in a long word is allowed; most pairs stop here.
   if (lengthGap > 3 || (!sameKey && (len < 6 || lengthGap > (len >= 9 ? 2 : 1)))) return null;
-  const d = editDistance(t.stem, alt.stem, 3);
+  // Neither spelling test below passes with more than two slips; the bag distance says so without the full distance.
+  const d = bagDistance(t.stem, alt.stem) > 2 ? 3 : editDistance(t.stem, alt.stem, 3);
   // Thresholds on the stem ("chopping" is chop, not choking's chok) and relative to its length: one slip in a short
   // word ("week" for "weak"), two only in a long one; "better" is two slips from "battery" and needs a surer neighbour.
   if ((d <= 1 && (sameKey || len >= 6)) || (d <= 2 && (len >= 9 || (sameKey && len >= 8)))) return "sure";
@@ -279,7 +341,8 @@ function joinedMatches(alt: Alt, join: Join): boolean {
     join.text[0] === alt.raw[0] &&
     firstVowel(join.text) === firstVowel(alt.raw) &&
     (alt.key.length >= 4 || lengthGap <= 1);
-  return keyMatch || editDistance(join.text, alt.raw, 2) <= 2;
+  // Two slips only in a long word: "and is a" is two from "angina".
+  return keyMatch || withinEdits(join.text, alt.raw, alt.raw.length >= 8 ? 2 : 1);
 }
 
 /**
@@ -299,10 +362,50 @@ function remember<T>(cache: Map<string, T>, key: string, compute: () => T): T {
   return value;
 }
 
+/**
+ * The vocabulary indexed by spelling, by stem and by first sound: `compare` and `joinedMatches` only ever match a word
+ * with the same spelling or stem, or one that starts with the same sound, so a new word is compared with those alone.
+ */
+interface AltIndex {
+  version: number;
+  byRaw: Map<string, Alt[]>;
+  byStem: Map<string, Alt[]>;
+  byFirstSound: Map<string, Alt[]>;
+}
+
+let altIndex: AltIndex | null = null;
+
+function indexOfAlts(): AltIndex {
+  if (altIndex?.version === vocabularyVersion) return altIndex;
+  const push = (m: Map<string, Alt[]>, k: string, a: Alt) => {
+    const list = m.get(k);
+    if (list) list.push(a);
+    else m.set(k, [a]);
+  };
+  const index: AltIndex = { version: vocabularyVersion, byRaw: new Map(), byStem: new Map(), byFirstSound: new Map() };
+  for (const alt of ALTS.values()) {
+    push(index.byRaw, alt.raw, alt);
+    if (alt.exactOnly) continue;
+    push(index.byStem, alt.stem, alt);
+    if (alt.alpha && alt.key) push(index.byFirstSound, alt.key[0]!, alt);
+  }
+  altIndex = index;
+  return index;
+}
+
+function candidates(text: string, stemmed: string, key: string): Set<Alt> {
+  const index = indexOfAlts();
+  return new Set([
+    ...(index.byRaw.get(text) ?? []),
+    ...(index.byStem.get(stemmed) ?? []),
+    ...((key && index.byFirstSound.get(key[0]!)) || []),
+  ]);
+}
+
 function wordMatches(t: Token): Map<Alt, Strength> {
   return remember(WORD_MATCHES, t.text, () => {
     const out = new Map<Alt, Strength>();
-    for (const alt of ALTS.values()) {
+    for (const alt of candidates(t.text, t.stem, t.key)) {
       const strength = compare(alt, t);
       if (strength) out.set(alt, strength);
     }
@@ -311,7 +414,9 @@ function wordMatches(t: Token): Map<Alt, Strength> {
 }
 
 function joinMatches(join: Join): Alt[] {
-  return remember(JOIN_MATCHES, join.text, () => [...ALTS.values()].filter((alt) => joinedMatches(alt, join)));
+  return remember(JOIN_MATCHES, join.text, () =>
+    [...candidates(join.text, join.stem, join.key)].filter((alt) => joinedMatches(alt, join)),
+  );
 }
 
 /** One transcript, tokenised once, with phrase results remembered across every rule. */
@@ -334,8 +439,11 @@ export class EnglishDoc {
     if (known) return known;
     const spans: Span[] = [];
     for (const i of this.startsOf(phrase)) {
+      if (phrase.notAfter?.has(this.tokens[i - 1]?.text ?? "")) continue;
       const end = this.matchAt(phrase, 0, i, this.tokens[i]!.clause, 0, 0);
-      if (end > i && !this.negated(i)) spans.push({ start: i, end });
+      if (end <= i || this.negated(i)) continue;
+      if (phrase.notBefore?.has(this.tokens[end]?.text ?? "")) continue;
+      spans.push({ start: i, end });
     }
     this.found.set(phrase, spans);
     return spans;
@@ -353,6 +461,10 @@ export class EnglishDoc {
     this.starts = null;
     this.found.clear();
     this.version = vocabularyVersion;
+  }
+
+  clauseOf(index: number): number {
+    return this.tokens[Math.min(index, this.tokens.length - 1)]?.clause ?? 0;
   }
 
   describe(span: Span): string {
@@ -424,6 +536,8 @@ export class EnglishDoc {
       if (t.clause !== clause) return false;
       if (NEGATIONS.has(t.text) && !PSEUDO_NEGATIONS.has(`${t.text} ${this.tokens[j + 1]?.text}`)) return true;
       if (t.text === "or" || t.text === "nor") reach += LIST_REACH;
+      // "I don't think it's a heart attack": the negation reaches through "it" after a verb of opinion.
+      else if (t.text === "it" && OPINION_VERBS.has(this.tokens[j - 1]?.text ?? "")) reach++;
       else if (SCOPE_STOPS.has(t.text)) return false;
       reach--;
     }

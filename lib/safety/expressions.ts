@@ -14,6 +14,8 @@ export type Node<L> =
 
 export interface Doc<L> {
   find(leaf: L): Span[];
+  /** Which clause (stretch between punctuation) the word (en) or character (zh) at `index` belongs to. */
+  clauseOf(index: number): number;
   /** The transcript text of a span, for reporting what matched. */
   describe(span: Span): string;
 }

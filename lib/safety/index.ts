@@ -1,11 +1,19 @@
 export { disclaimerFor } from "./disclaimer";
 export {
+  type DevsetMiss,
   evaluateSafety,
+  formatSafetyDevsetScore,
   formatSafetyEvaluation,
+  loadSafetyDevset,
   loadSafetyEval,
+  parseSafetyDevset,
+  type SafetyDevsetItem,
+  type SafetyDevsetScore,
   type SafetyEvalItem,
   type SafetyEvaluation,
   type SafetyMiss,
+  scoreSafetyDevset,
+  splitSafetyDevset,
 } from "./evaluation";
 export { loadSafetyRules, readSafetyRules } from "./load";
 export type { SafetyLevel } from "./rules";

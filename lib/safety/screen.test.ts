@@ -211,3 +211,156 @@ describe("messages", () => {
     expect(check(text).level).not.toBe("none");
   });
 });
+
+// Modifiers change the level of the same complaint: each pair differs only in the modifier.
+describe("modifiers that change urgency", () => {
+  it.each([
+    // pill counts and quantities, and doses that are not counts
+    ["I took 2 paracetamol", "none"],
+    ["I took 20 paracetamol", "emergency"],
+    ["he took 2 of his blood pressure tablets", "none"],
+    ["he took 3 of his blood pressure tablets", "emergency"],
+    ["I've taken 16 co-codamol", "emergency"],
+    ["I took a whole packet of ibuprofen", "emergency"],
+    ["I take 30mg of codeine a day", "none"],
+    ["can I take 2 co-codamol every 4 hours", "none"],
+    // infant age: a fever under 3 months is urgent, older it is not; floppy makes it an emergency
+    ["my 2 month old has a temperature of 38.5", "urgent"],
+    ["my 8 month old has a temperature of 38.5", "none"],
+    ["my 6 week old has a fever and is floppy", "emergency"],
+    ["my 9 month old has had a slight temperature", "none"],
+    // seizure duration
+    ["he had a seizure, it lasted 2 minutes", "urgent"],
+    ["he's been having a seizure for 6 minutes", "emergency"],
+    // bleeding that will not stop
+    ["I cut my hand and it keeps bleeding", "urgent"],
+    ["I cut my hand and it keeps bleeding and won't stop", "emergency"],
+    ["his leg is still bleeding even though I've been pressing on it for ages", "emergency"],
+    // pain that spreads
+    ["I've got chest pain", "urgent"],
+    ["I've got chest pain spreading to my jaw", "emergency"],
+    ["worst headache of my life", "emergency"],
+  ])("%s -> %s", (text, level) => {
+    expect(check(text).level).toBe(level);
+  });
+
+  it("raises a rule's own level through its modifiers", () => {
+    expect(check("I've got chest pain spreading to my jaw")).toMatchObject({
+      ruleId: "chest-pain",
+      level: "emergency",
+    });
+    expect(check("I've got chest pain spreading to my jaw").matched).toContain("jaw");
+  });
+});
+
+describe("negation and benign look-alikes", () => {
+  it.each([
+    "no chest pain, just a cough",
+    "I don't think it's a heart attack, it's just indigestion",
+    "heartburn after a curry",
+    "I cut my finger chopping onions, it stopped bleeding",
+    "the rash fades under a glass",
+    "I want to keep fit after my operation",
+    "I need a fit note for work",
+    "I'm doing unconscious bias training",
+    "stubbed my toe",
+    "my leg went numb after sitting on it for too long",
+    "I bumped my head on a cupboard door, there's a small lump but I feel fine",
+    "my son has epilepsy, he had one of his usual seizures for a minute and is back to normal",
+    "this heat is killing me",
+    "toddler has a runny nose and is a bit grumpy",
+  ])("no alarm: %s", (text) => {
+    expect(check(text).level).toBe("none");
+    expect(check(text).informational).toBeUndefined();
+  });
+
+  it("still reads negated red flags as red flags", () => {
+    expect(check("the rash doesn't fade").level).toBe("emergency");
+    expect(check("the rash won't fade under a glass").level).toBe("emergency");
+    expect(check("she hasn't woken up since the fall").level).toBe("emergency");
+    expect(check("it didn't stop bleeding after 20 minutes of pressure").level).toBe("emergency");
+  });
+});
+
+describe("phrasings nobody here wrote the rules for", () => {
+  it.each([
+    "he took 30 of his blood pressure tablets",
+    "I'm vomiting blood",
+    "my brother has OD'd",
+    "I want to top myself",
+    "my nan is grey and clammy and holding her chest",
+    "half his face isn't moving",
+    "my babby is very floppy and wont feed",
+    "my daughter is fighting to breathe and her lips are blueish",
+    "blood is spraying from his arm",
+    "my toddler got into my handbag and ate some of my tramadol",
+    "I think I'm having an anna fill axis",
+  ])("emergency: %s", (text) => {
+    expect(check(text).level).toBe("emergency");
+  });
+});
+
+describe("Chinese forms of the same concepts", () => {
+  it.each([
+    ["他吃了三十多片降压药", "emergency"],
+    ["她吞了二十粒扑热息痛", "emergency"],
+    ["宝宝两个月大，发烧三十八度五", "urgent"],
+    ["宝宝两个月大，发烧，软绵绵的叫不醒", "emergency"],
+    ["宝宝八个月，有点低烧，精神很好", "none"],
+    ["孩子抽筋抽了十几分钟了", "emergency"],
+    ["她第一次癫痫发作", "emergency"],
+    ["我妈可能中疯了，嘴巴歪了", "emergency"],
+    ["我胸口通得厉害，喘不过起来", "emergency"],
+    ["头撞了一下，起了个包，没别的不舒服", "none"],
+  ])("%s -> %s", (text, level) => {
+    expect(check(text, "zh").level).toBe(level);
+  });
+});
+
+describe("questions about emergencies and emergencies happening now", () => {
+  it("answers a question about an emergency, with the emergency line to say first", () => {
+    const result = check("How can I tell if my dad is having a heart attack?");
+    expect(result).toMatchObject({ level: "none", informational: true, about: "emergency", category: "chest-pain" });
+    expect(result.message).toMatch(/^If this is happening now.*call 999 straight away/);
+    expect(check("中风有什么症状", "zh")).toMatchObject({ level: "none", informational: true, about: "emergency" });
+    expect(check("中风有什么症状", "zh").message).toContain("立即拨打999");
+  });
+
+  it.each([
+    "what are the signs of sepsis",
+    "what does a meningitis rash look like",
+    "what should I do if someone is choking",
+    "how long can a seizure last before I call an ambulance",
+    "heart attack symptoms",
+    "what happens if you take too much paracetamol",
+    "心梗有哪些症状",
+    "遇到有人晕倒应该怎么办",
+  ])("informational: %s", (text) => {
+    expect(check(text, /[a-z]/i.test(text) ? "en" : "zh")).toMatchObject({ level: "none", informational: true });
+  });
+
+  it.each([
+    "my dad is having chest pain and can't breathe",
+    "what are the signs of a stroke? my wife's face is drooping",
+    "my mum is having a heart attack, what do I do",
+    "my son has swallowed a battery, what should I do",
+    "my dad has heart attack symptoms right now",
+    "我爸好像中风了，该怎么办",
+  ])("happening now, escalated at once: %s", (text) => {
+    const result = check(text, /[a-z]/i.test(text) ? "en" : "zh");
+    expect(result.level).toBe("emergency");
+    expect(result.informational).toBeUndefined();
+  });
+
+  it("never treats suicidal intent as a mere question", () => {
+    expect(check("how many paracetamol would it take to kill myself")).toMatchObject({
+      level: "emergency",
+      category: "suicide",
+    });
+  });
+
+  it("does not call a question about an everyday matter an emergency", () => {
+    expect(check("can I visit my wife on the stroke ward")).toEqual({ level: "none", message: "" });
+    expect(check("where is the A&E entrance")).toEqual({ level: "none", message: "" });
+  });
+});

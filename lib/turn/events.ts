@@ -5,7 +5,8 @@ export type TurnEvent =
   | { type: "turn"; turnId: string; sessionId: string }
   /** `live`: a spoken question recognised while it was being spoken (else from the uploaded recording). */
   | { type: "transcript"; text: string; lang: "en" | "zh"; live?: boolean }
-  | { type: "safety"; level: SafetyLevel; message: string }
+  /** `informational`: the question is about an emergency, not one happening now; the answer follows the line. */
+  | { type: "safety"; level: SafetyLevel; message: string; informational?: boolean }
   | {
       type: "sources";
       sources: { n: number; docId: string; title: string; page: number | null; snippet: string }[];

@@ -87,6 +87,43 @@ describe("TurnOrchestrator (real answer service, real speech and lip-sync in pro
     expect(events.some((e) => e.type === "audio")).toBe(true);
   });
 
+  it("escalates an emergency happening to someone else at once, and answers nothing else", async () => {
+    const events = await collect(
+      turns.run({ personaId: "triage", text: "my dad is having chest pain and can't breathe" }),
+    );
+    const safety = events.filter((e) => e.type === "safety");
+    expect(safety).toEqual([expect.objectContaining({ level: "emergency" })]);
+    const message = safety[0]?.type === "safety" ? safety[0].message : "";
+    expect(message).toMatch(/^This sounds like an emergency/);
+    const text = events.flatMap((e) => (e.type === "text" ? [e.delta] : [])).join("");
+    expect(text).toBe(message);
+    expect(events.some((e) => e.type === "sources")).toBe(false);
+    expect(events.at(-1)).toMatchObject({ type: "done", citations: [], cancelled: false });
+  });
+
+  it("answers a question about an emergency from the documents, with the emergency line said first", async () => {
+    const events = await collect(
+      turns.run({ personaId: "triage", text: "How can I tell if my dad is having a heart attack?" }),
+    );
+    const types = events.map((e) => e.type);
+    const safety = events.filter((e) => e.type === "safety");
+    expect(safety).toHaveLength(1);
+    const message = safety[0]?.type === "safety" ? safety[0].message : "";
+    expect(safety[0]).toMatchObject({ level: "emergency" });
+    expect(message).toMatch(/^If this is happening now.*call 999 straight away/);
+    expect(types.indexOf("safety")).toBeLessThan(types.indexOf("text"));
+    // The line first, then an answer with its sources: not the escalation alone.
+    const text = events.flatMap((e) => (e.type === "text" ? [e.delta] : [])).join("");
+    expect(text.startsWith(message)).toBe(true);
+    expect(text.length).toBeGreaterThan(message.length + 40);
+    expect(types).toContain("sources");
+    const done = events.at(-1);
+    if (done?.type !== "done") throw new Error("no done");
+    expect(done.abstained).toBe(false);
+    expect(done.citations.length).toBeGreaterThan(0);
+    expect(types).toContain("audio");
+  });
+
   it("cancels the turn still speaking when the same session asks again (barge-in)", async () => {
     const first = turns.run({
       personaId: "triage",

@@ -195,8 +195,14 @@ export class TurnOrchestrator {
           const buffer = new SentenceBuffer(lang);
           try {
             for await (const ev of service.ask(question, { sessionId, lang, signal })) {
-              if (ev.type === "safety") queue.push({ type: "safety", level: ev.level, message: ev.message });
-              else if (ev.type === "sources") {
+              if (ev.type === "safety") {
+                queue.push({
+                  type: "safety",
+                  level: ev.level,
+                  message: ev.message,
+                  ...(ev.informational && { informational: true }),
+                });
+              } else if (ev.type === "sources") {
                 queue.push({
                   type: "sources",
                   sources: ev.sources.map(({ n, docId, title, page, snippet }) => ({ n, docId, title, page, snippet })),
