@@ -16,6 +16,8 @@ export interface Unit {
   n: number;
   /** Position in its section, to keep document order. */
   order: number;
+  /** Sentences of one list item share a group: an item is said whole when one of its sentences is chosen. */
+  group?: string;
   kind: "sentence" | "list";
   text: string;
   /** The unit's own words, and its words with its document title and heading (context, not content). */
@@ -101,19 +103,23 @@ export function unitsOf(p: Passage, lang: Lang): Omit<Unit, "score">[] {
       i--;
       const zh = lang === "zh" || hasCjk(items.join(""));
       const short = items.every((x) => (zh ? x.length <= 24 : x.split(/\s+/).length <= 14));
-      const unit = (kind: Unit["kind"], text: string) => ({
+      const unit = (kind: Unit["kind"], text: string, group?: string) => ({
         n: p.n,
         order: order++,
         kind,
         text,
+        group,
         own: passageTerms(text),
         terms: passageTerms(`${headingTerms}\n${text}`),
       });
       if (!short && !ordered) {
         // Items that are sentences can each answer a question on their own, and the whole list answers "how" and
         // "what are the signs": both are offered, and the composer never says a sentence twice.
-        for (const item of items)
-          for (const x of splitSentences(item, lang)) if (!isFragment(x)) out.push(unit("sentence", x));
+        const list = order;
+        items.forEach((item, k) => {
+          for (const x of splitSentences(item, lang))
+            if (!isFragment(x)) out.push(unit("sentence", x, `${p.n}:${list}:${k}`));
+        });
         const whole = sayList(null, items, lang, true);
         if (whole) out.push(unit("list", whole));
         continue;
@@ -190,12 +196,17 @@ export function composeAnswer(query: ExpandedQuery, passages: Passage[], lang: L
     chars += u.text.length;
     return true;
   };
-  take(best);
+  // The rest of a list item whose sentence was chosen ("Charges: … up to 24 hours £8.00." after "The car park is…").
+  const withItem = (u: Unit) => {
+    if (!take(u) || !u.group) return;
+    for (const sibling of units.filter((x) => x.group === u.group && x !== u)) take(sibling);
+  };
+  withItem(best);
   // Neighbours in the same section that also answer, said in document order around the best one.
   const section = units
     .filter((u) => u.n === best.n && u !== best && u.score >= best.score * 0.7)
     .sort((a, b) => b.score - a.score);
-  for (const u of section) take(u);
+  for (const u of section) withItem(u);
   const sameSection = picked.sort((a, b) => a.order - b.order);
   const answered = coverage(query, new Set(sameSection.flatMap((u) => [...u.own])));
   if (answered < 0.9) {
