@@ -42,17 +42,17 @@ try {
   const ingestKb = await KnowledgeBase.open("triage", { uri: path.join(dir, "ingest-db") });
   const samples = path.join(personaDir("triage"), "docs");
   const handbook = path.join(dir, "long-handbook.pdf");
-  const sentences = [
-    "Patients with chest pain are seen first.",
-    "Bring a list of your medicines.",
-    "Visiting hours are 11:00 to 20:00.",
-  ];
+  // Sentences vary from line to line: a line found on most pages is a running header and is dropped at ingestion.
+  const who = ["Patients with chest pain", "Visitors to the ward", "Children with a fever", "Adults with asthma"];
+  const what = ["are seen first", "bring a list of medicines", "wait in area B", "see the triage nurse", "call 111"];
+  const when = ["at night.", "before noon.", "on weekends.", "after surgery.", "in winter.", "every day."];
+  const sentence = (n: number) => `${who[n % 4]} ${what[(n >> 2) % 5]} ${when[Math.floor(n / 20) % 6]}`;
   await writeFile(
     handbook,
     makePdf(
       Array.from({ length: 200 }, (_, p) => [
         `Section ${p + 1}`,
-        ...Array.from({ length: 30 }, (_, i) => `${sentences[(p + i) % 3]} Line ${i}.`),
+        ...Array.from({ length: 30 }, (_, i) => sentence(p * 30 + i)),
       ]),
     ),
   );

@@ -66,7 +66,9 @@ describe("parseDocument", () => {
     ["latin1.md", new Uint8Array([0x63, 0x61, 0x66, 0xe9]), /not valid UTF-8/],
     ["broken.pdf", utf8("%PDF-1.4\n1 0 obj << garbage"), /PDF is damaged/],
     ["locked.pdf", makePdf([["secret"]], { encrypted: true }), /encrypted \(password-protected\)/],
-    ["scanned.pdf", makePdf([[]]), /no extractable text/],
+    ["scanned.pdf", makePdf([[]]), /no extractable text \(no text layer, and no pictures to read with OCR\)/],
+    ["photo.gif", utf8("GIF89a"), /unsupported file type "\.gif"; supported: .*\.png, \.jpg, \.jpeg/],
+    ["photo.png", utf8("%PDF-1.4"), /not a PNG or JPEG image/],
     ["blank.md", utf8("\n\n   \n"), /no readable text/],
   ])("refuses %s with a clear reason", async (name, bytes, reason) => {
     await expect(parseDocument(name, bytes, MB)).rejects.toThrow(reason);

@@ -5,9 +5,12 @@ import * as cheerio from "cheerio";
 import mammoth from "mammoth";
 import { PDFParse } from "pdf-parse";
 import { AppError } from "@/lib/errors";
+import { parseMarkdown } from "./markdown";
+import { OCR_MAX_PIXELS, ocrEngine } from "./ocr";
+import { type PdfPageProxy, pageImages } from "./pdf-images";
 import { detectLang } from "./text";
 
-export type DocFormat = "pdf" | "docx" | "html" | "md" | "txt";
+export type DocFormat = "pdf" | "docx" | "html" | "md" | "txt" | "image";
 
 /** A stretch of a document under one heading (and on one page, for PDFs). */
 export interface Section {
@@ -21,6 +24,8 @@ export interface ParsedDocument {
   format: DocFormat;
   lang: "en" | "zh";
   sections: Section[];
+  /** Set when some text was read by OCR: scanned PDF pages (their numbers) or an image, and the time it took. */
+  ocr?: { pages: number[]; ms: number };
 }
 
 const EXTENSIONS: Record<string, DocFormat> = {
@@ -31,6 +36,9 @@ const EXTENSIONS: Record<string, DocFormat> = {
   ".md": "md",
   ".markdown": "md",
   ".txt": "txt",
+  ".png": "image",
+  ".jpg": "image",
+  ".jpeg": "image",
 };
 
 export const SUPPORTED_EXTENSIONS = Object.keys(EXTENSIONS);
@@ -50,6 +58,8 @@ export interface DocumentLimits {
   pdfPages: number;
   /** Text taken out of a DOCX or PDF: past this, splitting and embedding it would take most of the deadline. */
   extractedChars: number;
+  /** PDF pages without a text layer (scans, read by OCR) in one document: ~1-3 s each on two cores. */
+  ocrPages: number;
 }
 
 export const DOCUMENT_LIMITS: Readonly<DocumentLimits> = Object.freeze({
@@ -59,6 +69,7 @@ export const DOCUMENT_LIMITS: Readonly<DocumentLimits> = Object.freeze({
   docxElements: 500_000,
   pdfPages: 2_000,
   extractedChars: 10_000_000,
+  ocrPages: 100,
 });
 
 export function formatOf(fileName: string): DocFormat {
@@ -92,9 +103,13 @@ export async function parseDocument(
   const fallbackTitle = titleFromFileName(fileName);
   let title: string;
   let sections: Section[];
+  let ocr: ParsedDocument["ocr"];
   switch (format) {
     case "pdf":
-      ({ title, sections } = await parsePdf(bytes, fallbackTitle, limits));
+      ({ title, sections, ocr } = await parsePdf(bytes, fallbackTitle, limits));
+      break;
+    case "image":
+      ({ title, sections, ocr } = await parseImage(bytes, fallbackTitle));
       break;
     case "docx":
       ({ title, sections } = await parseDocx(bytes, fallbackTitle, limits));
@@ -114,11 +129,15 @@ export async function parseDocument(
   if (sections.length === 0) {
     throw new AppError(
       "unprocessable",
-      format === "pdf" ? "the PDF has no extractable text (a scanned image?)" : "the file has no readable text",
+      format === "pdf"
+        ? `the PDF has no extractable text (${ocr ? "no text layer, and OCR found no readable text in its pictures" : "no text layer, and no pictures to read with OCR"})`
+        : format === "image"
+          ? "no readable text found in the image (OCR)"
+          : "the file has no readable text",
     );
   }
   const lang = detectLang(`${title}\n${sections.map((s) => s.text).join("\n")}`.slice(0, 4000));
-  return { title, format, lang, sections };
+  return { title, format, lang, sections, ...(ocr && { ocr }) };
 }
 
 function titleFromFileName(fileName: string): string {
@@ -167,12 +186,36 @@ function startsWith(bytes: Uint8Array, magic: string): boolean {
 async function parsePdf(bytes: Uint8Array, fallbackTitle: string, limits: DocumentLimits) {
   if (!startsWith(bytes, "%PDF-"))
     throw new AppError("unprocessable", "not a PDF: the content does not match the .pdf extension");
-  const { pages, title: infoTitle } = await readPdfPages(bytes, limits);
+  const { pages, title: infoTitle, ocr } = await readPdfPages(bytes, limits);
+  const sections = pageSections(pages);
+  const title = infoTitle || sections[0]?.heading || fallbackTitle;
+  return { title, sections, ocr };
+}
+
+/** A PNG or JPEG: its text read by OCR, laid out as one page. */
+async function parseImage(bytes: Uint8Array, fallbackTitle: string) {
+  const isPng = startsWith(bytes, "\x89PNG");
+  const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  if (!isPng && !isJpeg) {
+    throw new AppError("unprocessable", "not a PNG or JPEG image: the content does not match the file extension");
+  }
+  const t0 = performance.now();
+  const engine = await ocrEngine();
+  const { text } = await engine.recognizeFile(bytes);
+  const sections = pageSections([{ num: 1, text }]).map((s) => ({ ...s, page: null }));
+  const title = sections[0]?.heading || fallbackTitle;
+  return { title, sections, ocr: { pages: [1], ms: Math.round(performance.now() - t0) } };
+}
+
+/**
+ * Pages of text to sections. PDFs (and OCR'd pictures) carry no heading markup: a short line without closing
+ * punctuation, followed by prose, is a heading.
+ */
+function pageSections(pages: { num: number; text: string }[]): Section[] {
   const sections: Section[] = [];
   let heading = "";
   for (const p of pages) {
     const pageNo = p.num;
-    // PDFs carry no heading markup: a short line without closing punctuation, followed by prose, is a heading.
     const lines = p.text.split("\n").map((l) => l.trim());
     let buf: string[] = [];
     const flush = () => {
@@ -187,46 +230,115 @@ async function parsePdf(bytes: Uint8Array, fallbackTitle: string, limits: Docume
     }
     flush();
   }
-  const title = infoTitle || sections[0]?.heading || fallbackTitle;
-  return { title, sections };
+  return sections;
 }
 
 /** Pages are extracted this many at a time, the text cap checked after each batch. */
 const PDF_PAGE_BATCH = 50;
 
+/** A page whose text layer has fewer letters and digits than this (a page number, a stamp) is read by OCR. */
+const OCR_BELOW_CHARS = 20;
+
 /**
  * The PDF's pages as text, through pdf-parse (what LangChain's PDFLoader calls) directly: the page count is known
  * before any page is read, and extraction stops once the text passes the cap instead of after the last page.
+ * Pages with (almost) no text layer are scanned pages: their pictures are read by OCR, the OCR engine loaded only
+ * when the first such page turns up. A page with a text layer is never OCR'd.
  */
 async function readPdfPages(
   bytes: Uint8Array,
   limits: DocumentLimits,
-): Promise<{ pages: { num: number; text: string }[]; title: string }> {
-  const parser = new PDFParse({ data: new Uint8Array(bytes) }); // a copy: pdf.js may take over the buffer
+): Promise<{ pages: { num: number; text: string }[]; title: string; ocr?: { pages: number[]; ms: number } }> {
+  // A copy: pdf.js may take over the buffer. Pictures come back as plain pixel arrays (no canvas, no ImageDecoder),
+  // and one larger than OCR reads is never decoded.
+  const parser = new PDFParse({
+    data: new Uint8Array(bytes),
+    isOffscreenCanvasSupported: false,
+    isImageDecoderSupported: false,
+    maxImageSize: OCR_MAX_PIXELS,
+  });
   try {
     const info = await parser.getInfo().catch(pdfError);
     if (info.total > limits.pdfPages) {
       throw splitIt(`the PDF has ${count(info.total)} pages, over the ${count(limits.pdfPages)}-page limit`);
     }
     const pages: { num: number; text: string }[] = [];
+    const scanned: { num: number; text: string }[] = [];
     let chars = 0;
     for (let first = 1; first <= info.total; first += PDF_PAGE_BATCH) {
       const last = Math.min(info.total, first + PDF_PAGE_BATCH - 1);
       const batch = await parser.getText({ first, last }).catch(pdfError);
       for (const page of batch.pages) {
-        if (!page.text.trim()) continue;
-        pages.push(page);
+        if ((page.text.match(/[\p{L}\p{N}]/gu)?.length ?? 0) < OCR_BELOW_CHARS) scanned.push(page);
+        else pages.push(page);
         chars += page.text.length;
       }
       if (chars > limits.extractedChars) {
         throw splitIt(`the PDF holds more than ${count(limits.extractedChars)} characters of text`);
       }
     }
+    let ocr: { pages: number[]; ms: number } | undefined;
+    if (scanned.length > limits.ocrPages) {
+      throw splitIt(
+        `the PDF has ${count(scanned.length)} pages without a text layer (scanned), over the ${count(limits.ocrPages)}-page OCR limit`,
+      );
+    }
+    if (scanned.length) {
+      const read = await ocrPdfPages(parser, scanned);
+      ocr = read.ocr;
+      for (const page of read.pages) {
+        chars += page.text.length;
+        pages.push(page);
+      }
+      pages.sort((a, b) => a.num - b.num);
+      if (chars > limits.extractedChars) {
+        throw splitIt(`the PDF holds more than ${count(limits.extractedChars)} characters of text`);
+      }
+    }
     const title = (info.info as { Title?: unknown } | undefined)?.Title;
-    return { pages, title: typeof title === "string" ? title.trim() : "" };
+    return { pages, title: typeof title === "string" ? title.trim() : "", ...(ocr && { ocr }) };
   } finally {
     await parser.destroy().catch(() => undefined);
   }
+}
+
+/**
+ * Reads the pictures of text-less pages by OCR. Each page keeps the little text its layer had (a page number)
+ * ahead of what OCR found. `ocr` is undefined when no page had a picture worth reading.
+ */
+async function ocrPdfPages(
+  parser: PDFParse,
+  scanned: { num: number; text: string }[],
+): Promise<{ pages: { num: number; text: string }[]; ocr?: { pages: number[]; ms: number } }> {
+  // pdf-parse keeps its pdf.js document private; load() returns the one already opened by getInfo().
+  const load = (parser as unknown as { load?: () => Promise<{ getPage(n: number): Promise<PdfPageProxy> }> }).load;
+  if (typeof load !== "function") throw new AppError("internal", "pdf-parse no longer exposes its pdf.js document");
+  const doc = await load.call(parser).catch(pdfError);
+  const t0 = performance.now();
+  const pages: { num: number; text: string }[] = [];
+  const read: number[] = [];
+  for (const page of scanned) {
+    const proxy = await doc.getPage(page.num).catch(pdfError);
+    try {
+      const images = await pageImages(proxy);
+      if (!images.length) {
+        if (page.text.trim()) pages.push(page);
+        continue;
+      }
+      read.push(page.num);
+      const engine = await ocrEngine();
+      const texts: string[] = [];
+      for (const image of images) {
+        const { text } = await engine.recognize(image);
+        if (text) texts.push(text);
+      }
+      const text = [page.text.trim(), ...texts].filter(Boolean).join("\n\n");
+      if (text) pages.push({ num: page.num, text });
+    } finally {
+      proxy.cleanup();
+    }
+  }
+  return { pages, ...(read.length && { ocr: { pages: read, ms: Math.round(performance.now() - t0) } }) };
 }
 
 function pdfError(err: unknown): never {
@@ -472,44 +584,6 @@ function parseHtml(html: string, fallbackTitle: string) {
     });
   flush();
   return { title, sections };
-}
-
-function stripMarkdownInline(line: string): string {
-  return line
-    .replace(/!\[[^\]]*\]\([^)]*\)/g, "")
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
-    .replace(/<[^>]+>/g, "")
-    .replace(/(\*\*|__|\*|_|`)(.+?)\1/g, "$2")
-    .replace(/^\s*>\s?/, "")
-    .replace(/^\s*([-*+]|\d+[.)])\s+/, "- ")
-    .replace(/\|/g, " ")
-    .replace(/^\s*:?-{3,}:?(\s+:?-{3,}:?)*\s*$/, "");
-}
-
-function parseMarkdown(md: string, fallbackTitle: string) {
-  const sections: Section[] = [];
-  let title = "";
-  let heading = "";
-  let buf: string[] = [];
-  const flush = () => {
-    if (buf.length) sections.push({ text: buf.join("\n"), heading, page: null });
-    buf = [];
-  };
-  // Front matter is metadata, not prose.
-  const body = md.replace(/^---\n[\s\S]*?\n---\n/, "");
-  for (const raw of body.split(/\r?\n/)) {
-    const m = /^(#{1,6})\s+(.*?)\s*#*\s*$/.exec(raw);
-    if (m) {
-      flush();
-      heading = stripMarkdownInline(m[2] ?? "");
-      if (!title && m[1] === "#") title = heading;
-      continue;
-    }
-    if (/^\s*(```|~~~)/.test(raw)) continue;
-    buf.push(stripMarkdownInline(raw));
-  }
-  flush();
-  return { title: title || fallbackTitle, sections };
 }
 
 function parsePlainText(text: string, fallbackTitle: string) {

@@ -11,6 +11,19 @@ export interface PdfOptions {
    * width * height * 3 bytes), for tests that need a big but ordinary PDF.
    */
   image?: { width: number; height: number };
+  /**
+   * Pictures that fill whole pages, by page index (a scanned page: its text is in the pixels only). `data` is the
+   * stream as stored: raw samples, or JPEG bytes with `filter: "DCTDecode"`, or zlib data with "FlateDecode".
+   */
+  pageImages?: (PdfPageImage | undefined)[];
+}
+
+export interface PdfPageImage {
+  width: number;
+  height: number;
+  colorSpace: "DeviceGray" | "DeviceRGB";
+  filter?: "DCTDecode" | "FlateDecode";
+  data: Uint8Array;
 }
 
 /** A valid multi-page PDF with Helvetica text, one string per line. `encrypted` adds a Standard security handler. */
@@ -27,8 +40,18 @@ export function makePdf(pages: string[][], options: PdfOptions = {}): Uint8Array
   const kids: number[] = [];
   pages.forEach((lines, p) => {
     const esc = (s: string) => s.replace(/[\\()]/g, (m) => `\\${m}`);
-    const picture = image && p === 0 ? "q 468 0 0 468 72 100 cm /Im1 Do Q\n" : "";
-    const xobject = image && p === 0 ? ` /XObject << /Im1 ${image} 0 R >>` : "";
+    let picture = image && p === 0 ? "q 468 0 0 468 72 100 cm /Im1 Do Q\n" : "";
+    let xobject = image && p === 0 ? ` /XObject << /Im1 ${image} 0 R >>` : "";
+    const scan = options.pageImages?.[p];
+    if (scan) {
+      const filter = scan.filter ? ` /Filter /${scan.filter}` : "";
+      const obj = add([
+        `<< /Type /XObject /Subtype /Image /Width ${scan.width} /Height ${scan.height} /ColorSpace /${scan.colorSpace} /BitsPerComponent 8${filter} /Length ${scan.data.byteLength} >>`,
+        scan.data,
+      ]);
+      picture = "q 612 0 0 792 0 0 cm /Scan Do Q\n";
+      xobject = ` /XObject << /Scan ${obj} 0 R >>`;
+    }
     const ops = picture + lines.map((l, i) => `BT /F1 12 Tf 72 ${720 - i * 18} Td (${esc(l)}) Tj ET`).join("\n");
     const content = add(`<< /Length ${new TextEncoder().encode(ops).byteLength} >>\nstream\n${ops}\nendstream`);
     kids.push(

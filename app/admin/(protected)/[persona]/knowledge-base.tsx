@@ -6,7 +6,7 @@ import type { DocumentInfo } from "@/lib/knowledge/store";
 import { formatBytes, kbFetch } from "./api";
 import { LocalTime } from "./local-time";
 
-const EXTENSIONS = [".pdf", ".docx", ".html", ".htm", ".md", ".txt"];
+const EXTENSIONS = [".pdf", ".docx", ".html", ".htm", ".md", ".txt", ".png", ".jpg", ".jpeg"];
 const CONCURRENCY = 2;
 
 type UploadState = "queued" | "uploading" | "processing" | IngestReport["status"];

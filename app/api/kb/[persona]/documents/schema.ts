@@ -3,7 +3,7 @@ import { AppError } from "@/lib/errors";
 import type { IngestReport } from "@/lib/knowledge";
 
 /** File types the admin may upload (the loaders parse each of these). */
-export const UPLOAD_EXTENSIONS = [".pdf", ".docx", ".html", ".htm", ".md", ".txt"] as const;
+export const UPLOAD_EXTENSIONS = [".pdf", ".docx", ".html", ".htm", ".md", ".txt", ".png", ".jpg", ".jpeg"] as const;
 
 export interface UploadLimits {
   maxFileBytes: number;
