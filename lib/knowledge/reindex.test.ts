@@ -8,7 +8,6 @@ import { HashedNgramEmbedder } from "./embedder";
 import { KnowledgeBase } from "./index";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
-const tsx = path.resolve("node_modules/.bin/tsx");
 const DOCS = 40;
 
 /** Forty short leaflets, each with a word of its own, so every document can be found by name afterwards. */
@@ -78,13 +77,16 @@ describe("re-index as a swap (real LanceDB)", () => {
   it("leaves the knowledge base whole and searchable when the re-indexing process is killed at any moment", async () => {
     const expected = await (await open()).store.check();
     for (const killAfterMs of [400, 900, 1500, 2500]) {
-      const child = spawn(tsx, ["--conditions=react-server", "scripts/kb.ts", "reindex", "--persona", "triage"], {
-        env: { ...process.env, LANCEDB_URI: uri, EMBEDDER: "hashed" },
-        stdio: "ignore",
-      });
+      // node itself runs the CLI (the tsx binary would run it in a child that SIGKILL does not reach).
+      const child = spawn(
+        process.execPath,
+        ["--conditions=react-server", "--import", "tsx", "scripts/kb.ts", "reindex", "--persona", "triage"],
+        { env: { ...process.env, LANCEDB_URI: uri, EMBEDDER: "hashed" }, stdio: "ignore" },
+      );
+      const exited = new Promise((r) => child.once("exit", r));
       await new Promise((r) => setTimeout(r, killAfterMs));
       child.kill("SIGKILL");
-      await new Promise((r) => child.once("exit", r));
+      await exited;
       const kb = await open();
       expect(await kb.store.check()).toEqual(expected);
       expect((await kb.search("zebra13")).results[0]?.docId).toBe("leaflet-13.md");
