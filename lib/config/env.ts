@@ -139,7 +139,11 @@ const EnvSchema = z.object({
   KB_UPLOADS_PER_ADMIN: z.coerce.number().int().min(1).default(2),
   KB_UPLOADS_IN_FLIGHT: z.coerce.number().int().min(1).default(4),
   /** An upload's ingest (one machine or over Redis) that runs longer than this is stopped and reported as failed. */
-  INGEST_DEADLINE_MS: z.coerce.number().int().positive().default(10 * 60_000),
+  INGEST_DEADLINE_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
   /** Memory ceiling of the ingest process on one machine (V8 heap, MB); a document that needs more fails alone. */
   INGEST_MEMORY_MB: z.coerce.number().int().min(128).default(1536),
   /** When set, /api/metrics wants `Authorization: Bearer <token>`. */

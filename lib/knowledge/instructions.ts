@@ -7,9 +7,10 @@
  */
 
 const AI = String.raw`(?:ai|a\.i\.|assistant|chat ?bot|bot|language model|llm|model|gpt|chatgpt|claude|copilot|virtual (?:agent|nurse|assistant)|avatar)`;
-const EARLIER = String.raw`(?:all |any |the |your |these |those )*(?:previous|prior|above|earlier|preceding|original|initial|system|other)`;
-const RULES = String.raw`(?:instructions?|prompts?|rules|directions|guidelines|context|messages?|programming|constraints)`;
-const AUDIENCE = String.raw`(?:the |every |any |all )?(?:users?|patients?|customers?|callers?|visitors?|people|humans?)`;
+const EARLIER =
+  "(?:all |any |the |your |these |those )*(?:previous|prior|above|earlier|preceding|original|initial|system|other)";
+const RULES = "(?:instructions?|prompts?|rules|directions|guidelines|context|messages?|programming|constraints)";
+const AUDIENCE = "(?:the |every |any |all )?(?:users?|patients?|customers?|callers?|visitors?|people|humans?)";
 
 const PATTERNS: { why: string; re: RegExp }[] = [
   {
