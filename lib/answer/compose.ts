@@ -112,9 +112,13 @@ export function unitsOf(p: Passage, lang: Lang): Omit<Unit, "score">[] {
         own: passageTerms(text),
         terms: passageTerms(`${headingTerms}\n${text}`),
       });
-      if (!short && !ordered) {
-        // Items that are sentences can each answer a question on their own, and the whole list answers "how" and
-        // "what are the signs": both are offered, and the composer never says a sentence twice.
+      // The introduction is the sentence before the list when it ends in a colon, else the section's heading.
+      const prev = out.at(-1);
+      const introduced = (prev?.kind === "sentence" && /[:：]$/.test(prev.text)) || out.length === 0;
+      if ((!short || !introduced) && !ordered) {
+        // Items that are sentences, or facts that stand alone ("Team plan: 100 GB per paid seat."), can each answer a
+        // question on their own, and the whole list answers "how" and "what are the signs": both are offered, and
+        // the composer never says a sentence twice.
         const list = order;
         items.forEach((item, k) => {
           for (const x of splitSentences(item, lang))
@@ -124,8 +128,6 @@ export function unitsOf(p: Passage, lang: Lang): Omit<Unit, "score">[] {
         if (whole) out.push(unit("list", whole));
         continue;
       }
-      // The introduction is the sentence before the list when it ends in a colon, else the section's heading.
-      const prev = out.at(-1);
       let intro: string | null = null;
       if (prev?.kind === "sentence" && /[:：]$/.test(prev.text)) intro = out.pop()!.text;
       else if (out.length === 0 && p.heading && p.heading !== p.title) intro = p.heading;
