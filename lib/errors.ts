@@ -49,9 +49,14 @@ export function toAppError(err: unknown): AppError {
 export function publicError(err: unknown, where = "request"): AppError {
   const e = toAppError(err);
   if (e.code !== "internal") return e;
+  return new AppError("internal", `something went wrong on our side (error ${logWithId(where, err)})`, { cause: err });
+}
+
+/** Logs the whole error under a short new id and returns the id, for a client-facing message to carry. */
+export function logWithId(where: string, err: unknown): string {
   const id = Math.random().toString(36).slice(2, 10);
   console.error(`[error ${id}] ${where}:`, err);
-  return new AppError("internal", `something went wrong on our side (error ${id})`, { cause: err });
+  return id;
 }
 
 /** The message of `publicError`, for places that report a problem as text (health checks). */

@@ -279,15 +279,17 @@ export class AnswerService {
    * per section however many of its chunks were found, numbered in rank order.
    */
   private async sections(results: SearchResult[]): Promise<Passage[]> {
+    const texts = await Promise.all(
+      results.map(async (r) => (await this.kb.store.sectionAround(r.docId, r.heading, r.start)) ?? r.text),
+    );
     const out: Passage[] = [];
     const seen = new Set<string>();
-    for (const r of results) {
-      const text = (await this.kb.store.sectionAround(r.docId, r.start)) ?? r.text;
-      const key = `${r.docId}\u0000${text}`;
-      if (seen.has(key)) continue;
+    results.forEach((r, i) => {
+      const key = `${r.docId}\u0000${texts[i]}`;
+      if (seen.has(key)) return;
       seen.add(key);
-      out.push({ ...toPassage(r, out.length), text, snippet: r.text });
-    }
+      out.push({ ...toPassage(r, out.length), text: texts[i]!, snippet: r.text });
+    });
     return out;
   }
 

@@ -93,6 +93,15 @@ export function unitsOf(p: Passage, lang: Lang): Omit<Unit, "score">[] {
   const lines = p.text.split("\n").map((l) => l.trim());
   const headingTerms = `${p.title}\n${p.heading}`;
   let order = 0;
+  const unit = (kind: Unit["kind"], text: string, group?: string): Omit<Unit, "score"> => ({
+    n: p.n,
+    order: order++,
+    kind,
+    text,
+    group,
+    own: passageTerms(text),
+    terms: passageTerms(`${headingTerms}\n${text}`),
+  });
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line) continue;
@@ -103,15 +112,6 @@ export function unitsOf(p: Passage, lang: Lang): Omit<Unit, "score">[] {
       i--;
       const zh = lang === "zh" || hasCjk(items.join(""));
       const short = items.every((x) => (zh ? x.length <= 24 : x.split(/\s+/).length <= 14));
-      const unit = (kind: Unit["kind"], text: string, group?: string) => ({
-        n: p.n,
-        order: order++,
-        kind,
-        text,
-        group,
-        own: passageTerms(text),
-        terms: passageTerms(`${headingTerms}\n${text}`),
-      });
       // The introduction is the sentence before the list when it ends in a colon, else the section's heading.
       const prev = out.at(-1);
       const introduced = (prev?.kind === "sentence" && /[:：]$/.test(prev.text)) || out.length === 0;
@@ -141,14 +141,7 @@ export function unitsOf(p: Passage, lang: Lang): Omit<Unit, "score">[] {
     for (const s of splitSentences(line, lang)) {
       if (isFragment(s)) continue;
       if (!/[:：]$/.test(s) && (hasCjk(s) ? s.length < 5 : s.split(/\s+/).length < 3)) continue;
-      out.push({
-        n: p.n,
-        order: order++,
-        kind: "sentence",
-        text: s,
-        own: passageTerms(s),
-        terms: passageTerms(`${headingTerms}\n${s}`),
-      });
+      out.push(unit("sentence", s));
     }
   }
   // A colon left without its list introduces nothing.
@@ -159,7 +152,8 @@ export function unitsOf(p: Passage, lang: Lang): Omit<Unit, "score">[] {
 
 /**
  * The units to say, in the order to say them: the best unit's section first (its other relevant units in document
- * order), then at most one unit of a second document when the first section leaves much of the question open.
+ * order), then up to three units of other sections when the first leaves much of the question open, never from a
+ * third document.
  */
 export function composeAnswer(query: ExpandedQuery, passages: Passage[], lang: Lang): Unit[] {
   const kind = questionKind(query.text);
@@ -209,8 +203,8 @@ export function composeAnswer(query: ExpandedQuery, passages: Passage[], lang: L
     .filter((u) => u.n === best.n && u !== best && u.score >= best.score * 0.7)
     .sort((a, b) => b.score - a.score);
   for (const u of section) withItem(u);
-  const sameSection = picked.sort((a, b) => a.order - b.order);
-  const answered = coverage(query, new Set(sameSection.flatMap((u) => [...u.own])));
+  picked.sort((a, b) => a.order - b.order);
+  const answered = coverage(query, new Set(picked.flatMap((u) => [...u.own])));
   if (answered < 0.9) {
     // Up to three more units from other sections, never from a third document.
     const docOf = (u: Unit) => passages.find((p) => p.n === u.n)?.docId;

@@ -1,8 +1,7 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
 import * as lancedb from "@lancedb/lancedb";
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from "apache-arrow";
-import { AppError } from "@/lib/errors";
+import { AppError, logWithId } from "@/lib/errors";
 import type { Embedder } from "./embedder";
 import { Vocabulary } from "./vocabulary";
 
@@ -146,28 +145,31 @@ export class KnowledgeStore {
     return this.resolving;
   }
 
-  /** Name of the table readers should use now: the catalog's entry, else the first table's name. */
-  private async liveName(db: lancedb.Connection): Promise<string> {
+  /**
+   * Where the persona stands in the store: every table name, the one readers should use now (the catalog's entry,
+   * else the first table's name) and when a re-index last switched it (null before any has).
+   */
+  private async located(db: lancedb.Connection): Promise<{ names: string[]; live: string; swappedAt: number | null }> {
     const names = await db.tableNames();
-    if (!names.includes(CATALOG_TABLE)) return this.tableName;
-    const catalog = await db.openTable(CATALOG_TABLE);
-    const rows = await catalog
+    if (!names.includes(CATALOG_TABLE)) return { names, live: this.tableName, swappedAt: null };
+    const rows = await (await db.openTable(CATALOG_TABLE))
       .query()
       .where(`persona = ${sqlString(this.persona)}`)
-      .select(["table_name"])
+      .select(["table_name", "swapped_at"])
       .limit(1)
       .toArray();
-    return (rows[0]?.table_name as string | undefined) ?? this.tableName;
+    const row = rows[0] as { table_name: string; swapped_at: number } | undefined;
+    return { names, live: row?.table_name ?? this.tableName, swappedAt: row ? Number(row.swapped_at) : null };
   }
 
   private async resolve(checkEmbedder: boolean): Promise<lancedb.Table | null> {
     const db = await connect(this.uri);
-    const name = await this.liveName(db);
+    const { names, live: name } = await this.located(db);
     if (this.live?.name === name) {
       this.live.resolvedAt = performance.now();
       return this.live.table;
     }
-    if (!(await db.tableNames()).includes(name)) {
+    if (!names.includes(name)) {
       this.live = null;
       return null;
     }
@@ -181,7 +183,7 @@ export class KnowledgeStore {
     const existing = await this.table();
     if (existing) return existing;
     const db = await connect(this.uri);
-    const name = await this.liveName(db);
+    const { live: name } = await this.located(db);
     const created = await db
       .createEmptyTable(name, schemaFor(this.embedder), { existOk: true })
       .catch(async () => db.openTable(name));
@@ -212,8 +214,7 @@ export class KnowledgeStore {
    */
   unreadable(err: unknown): AppError {
     if (err instanceof AppError) return err;
-    const id = randomUUID().slice(0, 8);
-    console.error(`[kb] ${this.persona}: the knowledge base could not be read (error ${id}):`, err);
+    const id = logWithId(`knowledge base of ${this.persona} unreadable`, err);
     return new AppError(
       "unavailable",
       `the knowledge base of persona ${this.persona} is unavailable right now (error ${id})`,
@@ -251,35 +252,25 @@ export class KnowledgeStore {
    * is composed from whole sentences and whole lists rather than from a chunk cut mid-list. A very long section is
    * narrowed to the chunks around the hit.
    */
-  async sectionAround(docId: string, start: number, maxChars = 3000): Promise<string | null> {
+  async sectionAround(docId: string, heading: string, start: number, maxChars = 3000): Promise<string | null> {
     const table = await this.table();
     if (!table) return null;
+    type Piece = Pick<ChunkRow, "ord" | "start" | "end" | "text">;
     const rows = (await table
       .query()
-      .where(`doc_id = ${sqlString(docId)}`)
-      .select(["ord", "heading", "page", "start", "end", "text"])
-      .toArray()) as Pick<ChunkRow, "ord" | "heading" | "page" | "start" | "end" | "text">[];
+      .where(`doc_id = ${sqlString(docId)} AND heading = ${sqlString(heading)}`)
+      .select(["ord", "start", "end", "text"])
+      .toArray()) as Piece[];
     rows.sort((a, b) => a.ord - b.ord);
     const at = rows.findIndex((r) => r.start === start);
     if (at < 0) return null;
-    const same = (r: (typeof rows)[number]) => r.heading === rows[at]!.heading;
+    // The run of consecutive chunks around the hit (a heading may recur further down the document).
     let from = at;
     let to = at;
-    while (from > 0 && same(rows[from - 1]!)) from--;
-    while (to < rows.length - 1 && same(rows[to + 1]!)) to++;
-    const span = rows.slice(from, to + 1);
-    let text = "";
-    let end = -1;
-    for (const r of span) {
-      // Chunks overlap: keep only the part of each that the previous one did not already hold.
-      text += end < 0 ? r.text : r.start >= end ? `\n${r.text}` : r.text.slice(Math.max(0, end - r.start));
-      end = Math.max(end, r.end);
-    }
-    if (text.length <= maxChars) return text;
-    const hit = rows[at]!;
-    return [rows[at - 1], hit, rows[at + 1]]
-      .filter((r): r is (typeof rows)[number] => !!r && same(r))
-      .reduce((acc, r, i, all) => (i === 0 ? r.text : acc + r.text.slice(Math.max(0, all[i - 1]!.end - r.start))), "");
+    while (from > 0 && rows[from - 1]!.ord === rows[from]!.ord - 1) from--;
+    while (to < rows.length - 1 && rows[to + 1]!.ord === rows[to]!.ord + 1) to++;
+    const whole = mergeChunks(rows.slice(from, to + 1));
+    return whole.length <= maxChars ? whole : mergeChunks(rows.slice(Math.max(from, at - 1), Math.min(to, at + 1) + 1));
   }
 
   /** Title, source and current content hash of each listed document that exists (one row per document read). */
@@ -441,15 +432,8 @@ export class KnowledgeStore {
    */
   async dropRetiredTables(now = Date.now()): Promise<string[]> {
     const db = await connect(this.uri);
-    const names = await db.tableNames();
-    if (!names.includes(CATALOG_TABLE)) return [];
-    const live = await this.liveName(db);
-    const rows = await (await db.openTable(CATALOG_TABLE))
-      .query()
-      .where(`persona = ${sqlString(this.persona)}`)
-      .select(["swapped_at"])
-      .toArray();
-    const swappedAt = Number(rows[0]?.swapped_at ?? now);
+    const { names, live, swappedAt: switched } = await this.located(db);
+    const swappedAt = switched ?? now;
     const mine = names.filter((n) => n === this.tableName || n.startsWith(`${this.tableName}__`));
     const dropped: string[] = [];
     for (const name of mine) {
@@ -495,6 +479,17 @@ export class KnowledgeStore {
     })();
     return this.vocabBuild;
   }
+}
+
+/** Consecutive chunks as one text: each adds only what the previous ones did not already hold (they overlap). */
+function mergeChunks(chunks: Pick<ChunkRow, "start" | "end" | "text">[]): string {
+  let text = "";
+  let end = -1;
+  for (const c of chunks) {
+    text += end < 0 ? c.text : c.start >= end ? `\n${c.text}` : c.text.slice(end - c.start);
+    end = Math.max(end, c.end);
+  }
+  return text;
 }
 
 async function hasColumn(table: lancedb.Table, name: string): Promise<boolean> {
