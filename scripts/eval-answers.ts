@@ -49,6 +49,9 @@ const verbose = args.verbose;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)] ?? 0;
 
+// Refusals are logged as knowledge gaps: keep this run's out of the real log (before anything reads the settings).
+process.env.DATA_DIR = path.join(await mkdtemp(path.join(tmpdir(), "eval-answers-data-")), "data");
+
 if (args.set) await evalDevset(args.set, args).catch(fail);
 else await evalTeamSets();
 
@@ -95,8 +98,6 @@ function failureOf(o: DevsetAnswerOutcome): string | null {
 async function evalDevset(setDir: string, opts: DevsetArgs) {
   const set = await loadDevset(setDir, { persona: opts.persona });
   const dir = await mkdtemp(path.join(tmpdir(), "eval-answers-set-"));
-  // Refusals are logged as knowledge gaps: keep this run's out of the real log.
-  process.env.DATA_DIR = path.join(dir, "data");
   try {
     const t0 = performance.now();
     const embedder = opts.configuredEngines ? await createEmbedder() : undefined;

@@ -23,8 +23,6 @@ const { values } = parseArgs({
 const screen = await SafetyScreen.forPersona(await loadPersona(values.persona));
 if (!screen) throw new Error(`persona ${values.persona} has no safety-rules.json`);
 const { tuning, reporting } = splitSafetyDevset(await loadSafetyDevset(values.persona, values.file));
-// Warm the matcher's per-word memo once, as a running server would be.
-for (const item of tuning) screen.check(item.text, item.lang);
 console.log(
   formatSafetyDevsetScore(
     "TUNING half (odd lines)",

@@ -123,8 +123,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < e.WEB_CONCURRENCY; i++) {
     const port = String(e.PORT + i);
     console.log(`[start] serving http://localhost:${port}`);
-    const args = ["--conditions=react-server", "--import", "tsx", "workers/web.ts", "-p", port];
-    supervise(`web server on port ${port}`, process.execPath, args, children, WEB_ENV);
+    const args = ["--conditions=react-server", "--import", "tsx", "workers/web.ts"];
+    supervise(`web server on port ${port}`, process.execPath, args, children, { ...WEB_ENV, PORT: port });
   }
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => stopAll(sig, children, 0));
 }

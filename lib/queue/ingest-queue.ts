@@ -6,8 +6,8 @@ import type { Job, Queue, QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import { env } from "@/lib/config/env";
 import { AppError } from "@/lib/errors";
-import { docIdFor, type IngestReport } from "@/lib/knowledge";
-import { notIngested, type OptimizeWhen, type UploadedFile, wrote } from "./ingest";
+import type { IngestReport } from "@/lib/knowledge";
+import { failed, notIngested, type OptimizeWhen, type UploadedFile, wrote } from "./ingest";
 import { failureError } from "./job-errors";
 import { openQueue, openQueueEvents, ready, unreachable } from "./redis";
 import { fromWire, toWire } from "./wire";
@@ -436,10 +436,6 @@ function refuseIfGone(
   if (!signal?.aborted) return;
   log(`[ingest] ${personaId}: ${CLIENT_LEFT}; nothing started (${files.length} file(s))`);
   throw new AppError("bad_request", CLIENT_LEFT);
-}
-
-function failed(name: string, error: string): IngestReport {
-  return { file: name, docId: docIdFor(name), status: "error", error, ms: 0 };
 }
 
 function summary(reports: IngestReport[]): string {

@@ -40,7 +40,7 @@ export async function ingestFiles(
       try {
         report = await kb.ingest(name, bytes, name);
       } catch (err) {
-        report = { file: name, docId: docIdFor(name), status: "error", error: (err as Error).message, ms: 0 };
+        report = failed(name, (err as Error).message);
       }
     }
     reports.push(report);
@@ -56,9 +56,14 @@ export function wrote(report: IngestReport | undefined): boolean {
   return report?.status === "added" || report?.status === "updated";
 }
 
+/** The error report of a file. */
+export function failed(name: string, error: string): IngestReport {
+  return { file: name, docId: docIdFor(name), status: "error", error, ms: 0 };
+}
+
 /** The report of a file the upload never reached. */
 export function notIngested(name: string, why: string): IngestReport {
-  return { file: name, docId: docIdFor(name), status: "error", error: `not ingested: ${why}`, ms: 0 };
+  return failed(name, `not ingested: ${why}`);
 }
 
 /** Compacts the table and refreshes its indexes after writes. */

@@ -51,6 +51,7 @@ describe("triage safety phrasing set (safety-devset.jsonl)", () => {
     // so a change that loses ground fails here. Raise it as recall improves, by generalising, never by tuning to
     // these lines.
     expect(s.emergencyRecall.hit).toBeGreaterThanOrEqual(62);
+    expect(s.urgentOrHigherRecall.hit).toBeGreaterThanOrEqual(76);
   });
 
   it("probe phrasings written while generalising the rules (safety-probes.jsonl, tuning material): all flagged", async () => {

@@ -7,12 +7,12 @@
 import { constants, crc32, deflateRawSync } from "node:zlib";
 
 /** A piece of an entry's content, `times` times in a row (1 by default). */
-export interface Piece {
+interface Piece {
   text: string;
   times?: number;
 }
 
-export interface ZipPart {
+interface ZipPart {
   name: string;
   pieces: Piece[];
   /** The uncompressed size the zip records for this entry, when it should lie. */
@@ -87,7 +87,7 @@ function docxWith(body: Piece[], declaredSize?: number, options: { zip64?: boole
 }
 
 /** A zip of DEFLATE entries (ZIP64 records when asked), each piece deflated once however often it repeats. */
-export function writeZip(parts: ZipPart[], options: { zip64?: boolean } = {}): Uint8Array {
+function writeZip(parts: ZipPart[], options: { zip64?: boolean } = {}): Uint8Array {
   const out: Buffer[] = [];
   let offset = 0;
   const push = (b: Buffer) => {
