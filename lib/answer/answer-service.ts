@@ -169,15 +169,13 @@ export class AnswerService {
         ? checkAnswerability(query, passages, await this.kb.store.vocabulary()).ok
         : false;
     if (!answerable) {
-      // Logged in the background: the log is rewritten under a lock shared by processes, and the refusal must not
-      // wait for the disk.
-      void recordKnowledgeGap(persona.id, {
+      await recordKnowledgeGap(persona.id, {
         at: new Date().toISOString(),
         question,
         lang,
         confidence: found.confidence,
         sessionId: options.sessionId,
-      }).catch((err) => console.warn(`[gaps] ${persona.id}: ${(err as Error).message}`));
+      });
       const refusal = persona.refusal[lang] ?? persona.refusal.en ?? "";
       yield emit(refusal);
       yield await finish({
